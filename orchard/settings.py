@@ -1,0 +1,134 @@
+"""All configuration, from ORCHARD_* environment variables (and an optional .env).
+
+A wrong or unknown variable stops the service with one line naming it. Any setting
+may instead be read from a file named by ORCHARD_<NAME>_FILE (docker secrets).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from orchard.errors import SettingsError
+from orchard.topics import ID_PATTERN
+
+PREFIX = "ORCHARD_"
+# Variables that are not settings but are read by the tooling around them.
+NOT_SETTINGS = {"ORCHARD_REQUIRE_SERVICES"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_file=".env", extra="forbid", validate_default=True
+    )
+
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    store_url: str | None = Field(default=None, description="influxdb://... or sqlite:///...")
+    influx_token: SecretStr | None = None
+    db_url: str | None = None
+    data_dir: Path = Path("data")
+    secret_key: SecretStr | None = None
+    log_level: str = "INFO"
+
+    # The Pi agent: who it is and what it reads.
+    farm: str | None = None
+    device: str | None = None
+    sensors: str = ""
+    interval_s: float = Field(default=60.0, gt=0)
+    spool_max_items: int = Field(default=2_000_000, gt=0)
+
+    # The ingester.
+    ingest_client_id: str = "orchard-ingest"
+    ingest_batch_size: int = Field(default=5000, gt=0)
+    ingest_batch_ms: int = Field(default=200, gt=0)
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError("must look like mqtt://[user:pass@]host:port or mqtts://...")
+        try:
+            parts.port
+        except ValueError:
+            raise ValueError("has a port that is not a number") from None
+        return value
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        scheme = value.split(":", 1)[0]
+        if scheme not in ("influxdb", "influxdb+http", "influxdb+https", "sqlite"):
+            raise ValueError("must start with influxdb://, influxdb+https:// or sqlite:///")
+        if scheme.startswith("influxdb") and not urlsplit(value).path.strip("/"):
+            raise ValueError("needs a database name: influxdb://host:8086/orchard")
+        return value
+
+    @field_validator("farm", "device")
+    @classmethod
+    def _id(cls, value: str | None) -> str | None:
+        if value is not None and not ID_PATTERN.fullmatch(value):
+            raise ValueError(f"must match {ID_PATTERN.pattern} (lower-case letters, digits, - and _)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _defaults_in_data_dir(self) -> "Settings":
+        if self.store_url is None:
+            self.store_url = f"sqlite:///{self.data_dir / 'readings.db'}"
+        if self.db_url is None:
+            self.db_url = f"sqlite:///{self.data_dir / 'registry.db'}"
+        return self
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        """Settings from the environment, raising SettingsError with one clear line."""
+        environ = os.environ if environ is None else environ
+        known = {PREFIX + name.upper() for name in cls.model_fields}
+        from_files: dict[str, object] = {}
+        for key, value in environ.items():
+            if not key.startswith(PREFIX) or key in known or key in NOT_SETTINGS:
+                continue
+            base = key.removesuffix("_FILE")
+            if key.endswith("_FILE") and base in known:
+                try:
+                    from_files[base[len(PREFIX):].lower()] = Path(value).read_text().strip()
+                except OSError as exc:
+                    raise SettingsError(f"{key}: cannot read {value}: {exc.strerror}") from None
+                continue
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise SettingsError(f"{key} is not an Orchard setting{hint}")
+        try:
+            if environ is os.environ:
+                return cls(**from_files, **overrides)
+            env_values = {
+                key[len(PREFIX):].lower(): value for key, value in environ.items() if key in known
+            }
+            return cls(_env_file=None, **{**env_values, **from_files, **overrides})
+        except ValidationError as exc:
+            raise SettingsError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """One line naming the first bad variable and what is wrong with it."""
+    error = exc.errors()[0]
+    name = PREFIX + "_".join(str(part) for part in error["loc"]).upper()
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{name} is not an Orchard setting"
+    return f"{name}: {message} (got {error.get('input')!r:.80})"
