@@ -1,0 +1,1 @@
+"""The ingester: MQTT telemetry in, validated readings into the time-series store."""

@@ -1,0 +1,54 @@
+"""`orchard ingest` / `python -m ingest`: run the ingester until interrupted."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+
+from orchard.cli import load_settings, setup_logging
+from orchard.errors import OrchardError
+from orchard.store import open_store
+from ingest.service import Ingester
+
+log = logging.getLogger("ingest")
+
+
+@click.command("ingest")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address of the Prometheus /metrics endpoint.")
+@click.option("--port", default=9108, show_default=True, type=int, help="Port of /metrics (0 to disable).")
+def command(host: str, port: int) -> None:
+    """Subscribe to telemetry, validate it and write it to the store (ORCHARD_STORE_URL)."""
+    settings = load_settings()
+    setup_logging(settings)
+    try:
+        store = open_store(settings.store_url, token=_secret(settings.influx_token))
+    except OrchardError as exc:
+        raise click.ClickException(str(exc)) from None
+    ingester = Ingester(
+        settings.mqtt_url,
+        store,
+        settings.data_dir / "ingest-spool.db",
+        client_id=settings.ingest_client_id,
+        batch_size=settings.ingest_batch_size,
+        batch_ms=settings.ingest_batch_ms,
+    )
+    if port:
+        ingester.serve_metrics(host, port)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    ingester.start()
+    log.info("ingesting from %s into %s", ingester.subscriber.address, settings.store_url.split("@")[-1])
+    stop.wait()
+    ingester.stop()
+
+
+def _secret(value) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+if __name__ == "__main__":
+    command()

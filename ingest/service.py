@@ -1,0 +1,129 @@
+"""The ingester wired together: subscriber → decoder → batch → writer, with dead letters."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+
+from prometheus_client import start_http_server
+
+from orchard import topics
+from orchard.errors import PayloadError
+from orchard.readings import Reading
+from orchard.spool import Spool
+from orchard.store import TimeSeriesStore
+from ingest.deadletter import DeadLetters
+from ingest.decode import Decoder
+from ingest.stats import IngestStats
+from ingest.subscriber import Delivery, Subscriber
+from ingest.writer import Writer
+
+log = logging.getLogger(__name__)
+
+# Bounded so a flood blocks the network thread (TCP back-pressure) instead of memory.
+INBOX_SIZE = 50_000
+
+
+class Ingester:
+    def __init__(
+        self,
+        mqtt_url: str,
+        store: TimeSeriesStore,
+        spool_path: Path,
+        client_id: str = "orchard-ingest",
+        batch_size: int = 5000,
+        batch_ms: int = 200,
+    ) -> None:
+        self.store = store
+        self.batch_size = batch_size
+        self.batch_s = batch_ms / 1000
+        self.stats = IngestStats()
+        self.inbox: queue.Queue[Delivery] = queue.Queue(INBOX_SIZE)
+        self.subscriber = Subscriber(mqtt_url, client_id, self.inbox)
+        self.dead_letters = DeadLetters(self.subscriber.publish)
+        self.decoder = Decoder()
+        self.spool = Spool(spool_path)
+        self.writer = Writer(store, self.spool, self.stats, on_refused=self._refused)
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._work, name="ingest-worker", daemon=True)
+        self._metrics_server = None
+
+    def serve_metrics(self, host: str, port: int) -> None:
+        self._metrics_server, _ = start_http_server(port, host, registry=self.stats.registry)
+
+    def start(self) -> None:
+        self._worker.start()
+        self.subscriber.start()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, acknowledge it, and disconnect."""
+        self._stop.set()
+        self._worker.join(timeout=30)
+        self.subscriber.stop()
+        self.spool.close()
+        self.store.close()
+        if self._metrics_server is not None:
+            self._metrics_server.shutdown()
+
+    def _work(self) -> None:
+        readings: list[Reading] = []
+        deliveries: list[Delivery] = []
+        first_at = 0.0
+        while not self._stop.is_set():
+            wait = max(0.0, first_at + self.batch_s - time.monotonic()) if deliveries else 0.2
+            try:
+                delivery = self.inbox.get(timeout=wait)
+            except queue.Empty:
+                delivery = None
+            if delivery is not None:
+                if not deliveries:
+                    first_at = time.monotonic()
+                self._take(delivery, readings, deliveries)
+                # Drain what is already waiting without paying for a timed wait each time.
+                while len(readings) < self.batch_size:
+                    try:
+                        self._take(self.inbox.get_nowait(), readings, deliveries)
+                    except queue.Empty:
+                        break
+            if deliveries and (len(readings) >= self.batch_size
+                               or time.monotonic() - first_at >= self.batch_s or not readings):
+                self._flush(readings, deliveries)
+                readings, deliveries = [], []
+            if not deliveries:
+                self.writer.replay()
+        if deliveries:
+            self._flush(readings, deliveries)
+
+    def _take(self, delivery: Delivery, readings: list[Reading], deliveries: list[Delivery]) -> None:
+        deliveries.append(delivery)
+        self.stats.messages.inc()
+        try:
+            message = self.decoder.decode(delivery.topic, delivery.payload, time.time_ns() // 1_000_000)
+        except PayloadError as exc:
+            self.stats.rejected.labels(exc.reason).inc()
+            self.dead_letters.send(delivery.topic, exc.reason, exc.detail, delivery.payload)
+            return
+        readings.extend(message.readings)
+        self.stats.readings.inc(len(message.readings))
+        if message.rejected:
+            for rejected in message.rejected:
+                self.stats.rejected.labels(rejected.reason).inc()
+            first = message.rejected[0]
+            self.dead_letters.send(
+                delivery.topic, first.reason, f"{len(message.rejected)} value(s) refused",
+                delivery.payload,
+                values=[{"metric": r.metric, "value": repr(r.value)[:40], "reason": r.reason}
+                        for r in message.rejected[:50]],
+            )
+
+    def _flush(self, readings: list[Reading], deliveries: list[Delivery]) -> None:
+        self.writer.write(readings)
+        self.subscriber.ack(deliveries)
+
+    def _refused(self, readings, why: str) -> None:
+        sample = readings[0]
+        topic = topics.telemetry(sample.tags.get("farm", "unknown"), sample.tags.get("device", "unknown"))
+        self.dead_letters.send(topic, "store_refused", why[:500], b"", readings=len(readings))

@@ -1,0 +1,80 @@
+"""The ingester's MQTT side: a persistent QoS 1 session whose messages are acknowledged on request.
+
+The network callback only queues the message; acknowledgements are sent later, after
+the readings are durable, and only for messages of the current connection (after a
+reconnect the broker redelivers whatever was not acknowledged).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from dataclasses import dataclass
+
+import paho.mqtt.client as paho
+
+from orchard import topics
+from orchard.mqtt import connect, make_client, reason_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Delivery:
+    """A received message and the connection it came on."""
+
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+    connection: int
+
+
+class Subscriber:
+    def __init__(self, mqtt_url: str, client_id: str, inbox: queue.Queue,
+                 subscriptions: tuple[str, ...] = (topics.TELEMETRY_SUBSCRIPTION,)) -> None:
+        self.inbox = inbox
+        self.subscriptions = subscriptions
+        self.client, self.address = make_client(mqtt_url, client_id, persistent=True, manual_ack=True)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.connection = 0
+        self.connected = False
+
+    def _on_connect(self, client: paho.Client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.error("broker %s refused the ingester: %s", self.address, reason_text(reason_code))
+            return
+        self.connection += 1
+        self.connected = True
+        log.info("connected to %s (session present: %s)", self.address, flags.session_present)
+        client.subscribe([(topic, 1) for topic in self.subscriptions])
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        if self.connected:
+            log.warning("lost the broker %s (%s); reconnecting", self.address, reason_text(reason_code))
+        self.connected = False
+
+    def _on_message(self, client, userdata, message: paho.MQTTMessage) -> None:
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:
+            topic = repr(message._topic)[:200]  # a topic that is not UTF-8 is dead-lettered as bad_topic
+        self.inbox.put(Delivery(topic, message.payload, message.mid, message.qos, self.connection))
+
+    def ack(self, deliveries: list[Delivery]) -> None:
+        """Acknowledge in arrival order; deliveries from an earlier connection will be redelivered."""
+        for delivery in deliveries:
+            if delivery.qos and delivery.connection == self.connection:
+                self.client.ack(delivery.mid, delivery.qos)
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1)
+
+    def start(self) -> None:
+        connect(self.client, self.address)
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

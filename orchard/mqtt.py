@@ -1,0 +1,90 @@
+"""MQTT transport: broker URLs and paho clients set up the same way by every service.
+
+This module knows nothing about soil or cameras; callers route what arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from orchard.errors import SettingsError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+    @classmethod
+    def parse(cls, url: str) -> "BrokerAddress":
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise SettingsError(f"ORCHARD_MQTT_URL: expected mqtt://host:port, got {url!r}")
+        tls = parts.scheme == "mqtts"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (8883 if tls else 1883),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            tls=tls,
+        )
+
+    def __str__(self) -> str:
+        user = f"{self.username}@" if self.username else ""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}"
+
+
+def make_client(
+    url: str,
+    client_id: str = "",
+    *,
+    persistent: bool = False,
+    manual_ack: bool = False,
+) -> tuple[paho.Client, BrokerAddress]:
+    """A paho client for the broker at `url`, not yet connected.
+
+    `persistent` keeps the session (subscriptions and queued QoS 1 messages) on the
+    broker while the client is away; it needs a fixed `client_id`. MQTT 3.1.1 is used
+    so that every broker a cooperative may run (Mosquitto, amqtt, EMQX) works.
+    """
+    address = BrokerAddress.parse(url)
+    if persistent and not client_id:
+        raise ValueError("a persistent session needs a fixed client id")
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        clean_session=not persistent,
+        protocol=paho.MQTTv311,
+        manual_ack=manual_ack,
+    )
+    if address.username:
+        client.username_pw_set(address.username, address.password)
+    if address.tls:
+        client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+    client.reconnect_delay_set(min_delay=1, max_delay=60)
+    # paho's own limit on QoS 1 messages in flight; the spool paces the device instead.
+    client.max_inflight_messages_set(100)
+    client.max_queued_messages_set(0)
+    return client, address
+
+
+def connect(client: paho.Client, address: BrokerAddress, keepalive: int = 30) -> None:
+    """Start the network thread and connect in the background; paho reconnects by itself."""
+    client.connect_async(address.host, address.port, keepalive=keepalive)
+    client.loop_start()
+
+
+def reason_text(reason_code: object) -> str:
+    """A readable reason for a (dis)connect, for logs."""
+    return getattr(reason_code, "getName", lambda: str(reason_code))()

@@ -1,0 +1,48 @@
+import pytest
+
+from orchard.errors import SettingsError
+from orchard.settings import Settings
+
+
+def test_defaults_put_embedded_stores_in_the_data_dir(tmp_path):
+    settings = Settings.load({"ORCHARD_DATA_DIR": str(tmp_path)})
+    assert settings.store_url == f"sqlite:///{tmp_path / 'readings.db'}"
+    assert settings.db_url == f"sqlite:///{tmp_path / 'registry.db'}"
+
+
+@pytest.mark.parametrize("env, names", [
+    ({"ORCHARD_MQTT_URL": "http://broker"}, "ORCHARD_MQTT_URL"),
+    ({"ORCHARD_MQTT_URL": "mqtt://broker:port"}, "ORCHARD_MQTT_URL"),
+    ({"ORCHARD_STORE_URL": "postgres://x"}, "ORCHARD_STORE_URL"),
+    ({"ORCHARD_STORE_URL": "influxdb://influx:8086"}, "ORCHARD_STORE_URL"),
+    ({"ORCHARD_INTERVAL_S": "soon"}, "ORCHARD_INTERVAL_S"),
+    ({"ORCHARD_DEVICE": "Pi #3"}, "ORCHARD_DEVICE"),
+    ({"ORCHARD_LOG_LEVEL": "LOUD"}, "ORCHARD_LOG_LEVEL"),
+])
+def test_a_wrong_value_names_its_variable_in_one_line(env, names):
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(env)
+    message = str(caught.value)
+    assert message.startswith(names) and "\n" not in message
+
+
+def test_unknown_variables_are_refused_with_a_suggestion():
+    with pytest.raises(SettingsError, match=r"ORCHARD_STOR_URL is not an Orchard setting \(did you mean ORCHARD_STORE_URL\?\)"):
+        Settings.load({"ORCHARD_STOR_URL": "sqlite:///x.db"})
+
+
+def test_secrets_can_come_from_files(tmp_path):
+    secret = tmp_path / "token"
+    secret.write_text("s3cret-token\n")
+    settings = Settings.load({"ORCHARD_INFLUX_TOKEN_FILE": str(secret)})
+    assert settings.influx_token.get_secret_value() == "s3cret-token"
+    assert "s3cret" not in repr(settings)
+
+
+def test_missing_secret_file_is_a_clear_error(tmp_path):
+    with pytest.raises(SettingsError, match="ORCHARD_SECRET_KEY_FILE: cannot read"):
+        Settings.load({"ORCHARD_SECRET_KEY_FILE": str(tmp_path / "missing")})
+
+
+def test_tests_build_settings_directly():
+    assert Settings(mqtt_url="mqtts://u:p@broker:8883", _env_file=None).mqtt_url.startswith("mqtts://")
