@@ -10,7 +10,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     )
 
     mqtt_url: str = "mqtt://127.0.0.1:1883"
+    mqtt_password: SecretStr | None = Field(default=None, description="for the URL's user, if not in the URL")
     store_url: str | None = Field(default=None, description="influxdb://... or sqlite:///...")
     influx_token: SecretStr | None = None
     db_url: str | None = None
@@ -88,6 +89,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _defaults_in_data_dir(self) -> "Settings":
+        if self.mqtt_password is not None:
+            parts = urlsplit(self.mqtt_url)
+            if not parts.username:
+                raise ValueError("ORCHARD_MQTT_PASSWORD needs a user in ORCHARD_MQTT_URL (mqtt://user@host:port)")
+            secret = quote(self.mqtt_password.get_secret_value(), safe="")
+            host = parts.netloc.rsplit("@", 1)[1]
+            self.mqtt_url = urlunsplit(parts._replace(netloc=f"{parts.username}:{secret}@{host}"))
         if self.store_url is None:
             self.store_url = f"sqlite:///{self.data_dir / 'readings.db'}"
         if self.db_url is None:
@@ -127,6 +135,8 @@ class Settings(BaseSettings):
 def describe(exc: ValidationError) -> str:
     """One line naming the first bad variable and what is wrong with it."""
     error = exc.errors()[0]
+    if not error["loc"]:  # a rule about several settings names them itself
+        return error["msg"].removeprefix("Value error, ")
     name = PREFIX + "_".join(str(part) for part in error["loc"]).upper()
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":

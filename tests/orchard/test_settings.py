@@ -46,3 +46,16 @@ def test_missing_secret_file_is_a_clear_error(tmp_path):
 
 def test_tests_build_settings_directly():
     assert Settings(mqtt_url="mqtts://u:p@broker:8883", _env_file=None).mqtt_url.startswith("mqtts://")
+
+
+def test_mqtt_password_from_a_secret_file_joins_the_url(tmp_path):
+    secret = tmp_path / "mqtt"
+    secret.write_text("p@ss/word\n")
+    settings = Settings.load({"ORCHARD_MQTT_URL": "mqtt://orchard-ingest@broker:1883",
+                              "ORCHARD_MQTT_PASSWORD_FILE": str(secret)})
+    assert settings.mqtt_url == "mqtt://orchard-ingest:p%40ss%2Fword@broker:1883"
+
+
+def test_mqtt_password_without_a_user_is_refused():
+    with pytest.raises(SettingsError, match="^ORCHARD_MQTT_PASSWORD needs a user"):
+        Settings.load({"ORCHARD_MQTT_PASSWORD": "x"})

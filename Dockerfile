@@ -1,0 +1,14 @@
+# One image for every Orchard Live service; docker-compose picks the command.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ORCHARD_DATA_DIR=/data
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY orchard ./orchard
+COPY devices ./devices
+COPY ingest ./ingest
+COPY streams ./streams
+COPY dashboard ./dashboard
+RUN pip install --no-cache-dir . && useradd --system --uid 10001 orchard && mkdir /data && chown orchard /data
+USER orchard
+VOLUME /data
+ENTRYPOINT ["orchard"]

@@ -1,0 +1,1 @@
+"""The Dash dashboard: farmer and customer views. Arrives with its own issue."""

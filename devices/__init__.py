@@ -1,0 +1,1 @@
+"""The Pi field agent and the field simulator."""

@@ -1,0 +1,72 @@
+"""`orchard device` (the Pi agent) and `orchard simulate` (the field simulator)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+
+from orchard.cli import load_settings, setup_logging
+from orchard.errors import SensorError
+from orchard.spool import Spool
+
+log = logging.getLogger("devices")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@click.command("device")
+def device_command() -> None:
+    """Run the field agent of this Pi: read ORCHARD_SENSORS every ORCHARD_INTERVAL_S, spool, publish.
+
+    Needs ORCHARD_FARM and ORCHARD_DEVICE; readings wait in a spool under
+    ORCHARD_DATA_DIR while the broker cannot be reached, and are sent in batches later.
+    """
+    from devices.agent import Agent
+    from devices.sensors.base import build_sensors
+
+    settings = load_settings()
+    setup_logging(settings)
+    if not settings.farm or not settings.device:
+        raise click.UsageError("set ORCHARD_FARM and ORCHARD_DEVICE to this unit's farm and device ids")
+    try:
+        sensors = build_sensors(settings.sensors)
+    except SensorError as exc:
+        raise click.UsageError(f"ORCHARD_SENSORS: {exc}") from None
+    if not sensors:
+        raise click.UsageError("ORCHARD_SENSORS is empty: name at least one sensor, e.g. 'bme280:1:0x76'")
+    spool = Spool(settings.data_dir / "device-spool.db", max_items=settings.spool_max_items)
+    agent = Agent(settings.farm, settings.device, sensors, spool, settings.mqtt_url)
+    log.info("%s/%s: %d sensor(s), every %.0fs, %d reading(s) spooled",
+             settings.farm, settings.device, len(sensors), settings.interval_s, len(spool))
+    agent.run(settings.interval_s, _stop_on_signals())
+    spool.close()
+
+
+@click.command("simulate")
+@click.option("--farm", default="demo", show_default=True, help="Farm id of the simulated devices.")
+@click.option("--devices", "count", default=8, show_default=True, type=click.IntRange(1, 500))
+@click.option("--interval", default=10.0, show_default=True, type=click.FloatRange(0.05), help="Seconds between readings.")
+@click.option("--backfill-hours", default=0.0, show_default=True, type=click.FloatRange(0), help="Publish this much history first.")
+@click.option("--seed", default=1, show_default=True, type=int)
+def simulate_command(farm: str, count: int, interval: float, backfill_hours: float, seed: int) -> None:
+    """Simulate an orchard's field units publishing to ORCHARD_MQTT_URL."""
+    from devices.simulator import Simulator
+
+    settings = load_settings()
+    setup_logging(settings)
+    simulator = Simulator(settings.mqtt_url, settings.data_dir, farm, count, interval, seed)
+    if backfill_hours:
+        log.info("spooled %d past readings to publish first", simulator.backfill(backfill_hours))
+    simulator.run(_stop_on_signals())
+
+
+if __name__ == "__main__":
+    click.Group("devices", commands=[device_command, simulate_command])()
