@@ -61,7 +61,7 @@ class Agent:
             log.warning("%s: broker %s refused connection: %s", self.device, self.address, reason_text(reason_code))
             return
         log.info("%s: connected to %s", self.device, self.address)
-        status = {"state": "online", "ts": self.clock(), "spooled": len(self.spool)}
+        status = {"state": "online", "ts": now_ms(), "spooled": len(self.spool)}
         client.publish(self.status_topic, orjson.dumps(status), qos=1, retain=True)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:

@@ -65,9 +65,8 @@ class Subscriber:
 
     def ack(self, deliveries: list[Delivery]) -> None:
         """Acknowledge in arrival order; deliveries from an earlier connection will be redelivered."""
-        for delivery in deliveries:
-            if delivery.qos and delivery.connection == self.connection:
-                self.client.ack(delivery.mid, delivery.qos)
+        current = self.connection
+        self.client.ack_many([d.mid for d in deliveries if d.qos == 1 and d.connection == current])
 
     def publish(self, topic: str, payload: bytes) -> None:
         self.client.publish(topic, payload, qos=1)
@@ -76,5 +75,6 @@ class Subscriber:
         connect(self.client, self.address)
 
     def stop(self) -> None:
+        self.connected = False
         self.client.disconnect()
         self.client.loop_stop()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import orjson
 
-from orchard.errors import StoreError, StoreUnavailable
+from orchard.errors import StoreError, StoreRejected, StoreUnavailable
 from orchard.readings import Reading
 from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
@@ -92,12 +92,15 @@ class Writer:
             self.store.write(readings)
         except StoreUnavailable:
             raise
-        except StoreError as exc:
+        except StoreRejected as exc:
             # The store refuses this data for good; retrying would block the queue forever.
             log.error("store refused %d readings: %s", len(readings), exc)
             self.stats.rejected.labels("store_refused").inc(len(readings))
             self.on_refused(readings, str(exc))
             return
+        except StoreError as exc:
+            # Wrong credentials, a missing bucket: fixable by a person, so keep the readings meanwhile.
+            raise StoreUnavailable(str(exc)) from exc
         self.stats.write_latency.observe(time.perf_counter() - started)
         self.stats.stored.inc(len(readings))
         if self._down_since is not None:

@@ -22,6 +22,10 @@ class StoreError(OrchardError):
     """The time-series store refused a request (bad query, bad data): retrying will not help."""
 
 
+class StoreRejected(StoreError):
+    """The store refuses this data itself (bad values, a type conflict): resending it will not help."""
+
+
 class StoreUnavailable(StoreError):
     """The time-series store cannot be reached right now: retry later, spool meanwhile."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import struct
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -16,6 +17,53 @@ from paho.mqtt.enums import CallbackAPIVersion
 from orchard.errors import SettingsError
 
 log = logging.getLogger(__name__)
+
+
+class BufferedSocket:
+    """A socket read 64 KB at a time.
+
+    paho reads each packet's header with one-byte recv() calls and serves one packet
+    per select(); on a busy subscription that is several system calls per message.
+    `pending()` tells paho's loop that buffered bytes are waiting (as it asks TLS
+    sockets), so it keeps reading without waiting in select().
+    """
+
+    def __init__(self, sock) -> None:
+        self._sock = sock
+        self._buffer = b""
+        self._pos = 0
+
+    def recv(self, size: int) -> bytes:
+        if self._pos >= len(self._buffer):
+            data = self._sock.recv(65536)
+            if len(data) <= size:
+                return data
+            self._buffer, self._pos = data, 0
+        chunk = self._buffer[self._pos:self._pos + size]
+        self._pos += len(chunk)
+        return chunk
+
+    def pending(self) -> int:
+        inner = getattr(self._sock, "pending", None)
+        return len(self._buffer) - self._pos + (inner() if inner else 0)
+
+    def __getattr__(self, name: str):
+        return getattr(self._sock, name)
+
+
+class Client(paho.Client):
+    """paho's client with a buffered socket and acknowledgements sent in bulk."""
+
+    def _create_socket(self):
+        return BufferedSocket(super()._create_socket())
+
+    def ack_many(self, mids: list[int]) -> None:
+        """Acknowledge QoS 1 messages (manual_ack mode) with one write instead of one per message."""
+        if not mids:
+            return
+        packet = b"".join(struct.pack("!BBH", paho.PUBACK, 2, mid) for mid in mids)
+        # One queued "packet" holding many PUBACKs: paho writes it as it is.
+        self._packet_queue(paho.PUBACK, packet, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -51,7 +99,7 @@ def make_client(
     *,
     persistent: bool = False,
     manual_ack: bool = False,
-) -> tuple[paho.Client, BrokerAddress]:
+) -> tuple[Client, BrokerAddress]:
     """A paho client for the broker at `url`, not yet connected.
 
     `persistent` keeps the session (subscriptions and queued QoS 1 messages) on the
@@ -61,7 +109,7 @@ def make_client(
     address = BrokerAddress.parse(url)
     if persistent and not client_id:
         raise ValueError("a persistent session needs a fixed client id")
-    client = paho.Client(
+    client = Client(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
         clean_session=not persistent,

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import orjson
 
-from orchard.errors import SettingsError, StoreError, StoreUnavailable
+from orchard.errors import SettingsError, StoreError, StoreRejected, StoreUnavailable
 from orchard.readings import Bucket, Latest, Reading, Series
 from orchard.store.base import TimeSeriesStore, choose_bucket_ms
 from orchard.store.lineprotocol import (
@@ -72,6 +72,7 @@ class InfluxStore(TimeSeriesStore):
         )
         self._encoder = LineEncoder()
         self._database_checked = False
+        self._refusal_logged = False
         self._database_lock = threading.Lock()
         self._down = False
 
@@ -117,6 +118,9 @@ class InfluxStore(TimeSeriesStore):
                 self._database_checked = False
             self._ensure_database()
             response = self._request("POST", "/write", params=params, content=body, headers=headers)
+        if response.status_code == 400:
+            # Bad line protocol, a field type conflict, points outside the retention policy.
+            raise StoreRejected(f"InfluxDB refused the points (400): {_message(response)}")
         self._judge(response)
 
     def _ensure_database(self) -> None:
@@ -129,7 +133,8 @@ class InfluxStore(TimeSeriesStore):
             statement = f"CREATE DATABASE {quote_ident(self.database)}"
             response = self._request("POST", "/query", data={"q": statement})
             refusal = _message(response) if response.status_code >= 300 else self._result_error(response)
-            if refusal:
+            if refusal and not self._refusal_logged:
+                self._refusal_logged = True
                 log.info("InfluxDB at %s would not create database %r (%s); assuming it exists",
                          self.base_url, self.database, refusal)
             self._database_checked = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from orchard.errors import StoreError
+from orchard.errors import StoreError, StoreRejected
 from orchard.readings import Reading
 
 MEASUREMENT = "readings"
@@ -28,9 +28,9 @@ _CACHE_LIMIT = 50_000
 def check_tag(text: object, what: str) -> str:
     """Return `text` if InfluxDB can store it as a tag key or value unchanged, else raise StoreError."""
     if not isinstance(text, str) or not text:
-        raise StoreError(f"{what} {text!r}: a tag must be a non-empty string")
+        raise StoreRejected(f"{what} {text!r}: a tag must be a non-empty string")
     if "\n" in text or _AMBIGUOUS.search(text):
-        raise StoreError(f"{what} {text!r}: InfluxDB cannot store a newline, or a backslash "
+        raise StoreRejected(f"{what} {text!r}: InfluxDB cannot store a newline, or a backslash "
                          "before a comma, space, '=', backslash or the end, in a tag")
     return text
 
@@ -85,9 +85,9 @@ class LineEncoder:
                 value = repr(float(reading.value))
                 ts = int(reading.ts_ms)
             except (TypeError, ValueError, OverflowError):
-                raise StoreError(f"{reading!r}: value and ts_ms must be numbers") from None
+                raise StoreRejected(f"{reading!r}: value and ts_ms must be numbers") from None
             if "n" in value:  # nan, inf, -inf: the only float reprs with an n
-                raise StoreError(f"{reading.metric}={value}: InfluxDB stores only finite numbers")
+                raise StoreRejected(f"{reading.metric}={value}: InfluxDB stores only finite numbers")
             append(f"{halves[0]}{metric}{halves[1]}{value} {ts}")
         return lines
 
@@ -103,13 +103,13 @@ class LineEncoder:
         try:
             halves = self._tag_sets.get(key)
         except TypeError:
-            raise StoreError(f"tags {tags!r}: keys and values must be strings") from None
+            raise StoreRejected(f"tags {tags!r}: keys and values must be strings") from None
         if halves is not None:
             return halves
         before, after = [MEASUREMENT], []
         for name, value in sorted(key):
             if name in RESERVED_TAG_KEYS:
-                raise StoreError(f"tag {name!r} is reserved in the InfluxDB schema; rename it")
+                raise StoreRejected(f"tag {name!r} is reserved in the InfluxDB schema; rename it")
             pair = f"{escape_tag(check_tag(name, 'tag key'))}={escape_tag(check_tag(value, f'tag {name!r}'))}"
             (before if name < METRIC_TAG else after).append(pair)
         halves = (",".join(before) + f",{METRIC_TAG}=", "".join("," + p for p in after) + f" {FIELD}=")

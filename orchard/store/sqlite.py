@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from orchard.errors import SettingsError, StoreError, StoreUnavailable
+from orchard.errors import SettingsError, StoreError, StoreRejected, StoreUnavailable
 from orchard.readings import Bucket, Latest, Reading, Series
 from orchard.store.base import TimeSeriesStore, choose_bucket_ms
 
@@ -123,9 +123,9 @@ class SqliteStore(TimeSeriesStore):
             try:
                 ts, value = int(reading.ts_ms), float(reading.value)
             except (TypeError, ValueError, OverflowError):
-                raise StoreError(f"{reading!r}: value and ts_ms must be numbers") from None
+                raise StoreRejected(f"{reading!r}: value and ts_ms must be numbers") from None
             if not math.isfinite(value):
-                raise StoreError(f"{reading.metric}={value}: only finite numbers are stored")
+                raise StoreRejected(f"{reading.metric}={value}: only finite numbers are stored")
             rows.append((sid, ts, value))
             seen = newest.get(sid)
             if seen is None or ts >= seen[0]:
@@ -135,12 +135,12 @@ class SqliteStore(TimeSeriesStore):
     @staticmethod
     def _canonical_tags(tags: Mapping[str, str]) -> str:
         if not all(isinstance(key, str) and isinstance(value, str) for key, value in tags.items()):
-            raise StoreError(f"tags {tags!r}: keys and values must be strings")
+            raise StoreRejected(f"tags {tags!r}: keys and values must be strings")
         return canonical(tags)
 
     def _series_id(self, metric: str, tags: str) -> int:
         if not isinstance(metric, str) or not metric:
-            raise StoreError(f"metric {metric!r}: must be a non-empty string")
+            raise StoreRejected(f"metric {metric!r}: must be a non-empty string")
         self._db.execute("INSERT OR IGNORE INTO series (metric, tags) VALUES (?, ?)", (metric, tags))
         return self._db.execute("SELECT id FROM series WHERE metric = ? AND tags = ?",
                                 (metric, tags)).fetchone()[0]
