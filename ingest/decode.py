@@ -18,25 +18,31 @@ class Message:
     rejected: list[Rejected] = field(default_factory=list)
 
 
+# Devices publish on a few thousand topics at most; a flood of junk topics only resets the cache.
+TOPIC_CACHE_SIZE = 10_000
+
+
 class Decoder:
     """Decodes telemetry, sharing one tags dict per device so batches stay cheap."""
 
     def __init__(self) -> None:
-        self._tags: dict[tuple[str, str], dict[str, str]] = {}
+        self._tags: dict[str, dict[str, str]] = {}
 
-    def tags_for(self, farm: str, device: str) -> dict[str, str]:
-        key = (farm, device)
-        tags = self._tags.get(key)
+    def tags_for(self, topic: str) -> dict[str, str]:
+        """The tags of a telemetry topic's readings; PayloadError for any other topic."""
+        tags = self._tags.get(topic)
         if tags is None:
-            tags = self._tags[key] = {"farm": farm, "device": device}
+            where = topics.parse(topic)
+            if where.kind != "telemetry":
+                raise PayloadError("bad_topic", f"not a telemetry topic: {topic[:200]!r}")
+            if len(self._tags) >= TOPIC_CACHE_SIZE:
+                self._tags.clear()
+            tags = self._tags[topic] = {"farm": where.farm, "device": where.device}
         return tags
 
     def decode(self, topic: str, payload: bytes, now_ms: int) -> Message:
         """Raise PayloadError when the whole message is unusable."""
-        where = topics.parse(topic)
-        if where.kind != "telemetry":
-            raise PayloadError("bad_topic", f"not a telemetry topic: {topic[:200]!r}")
+        tags = self.tags_for(topic)
         decoded = decode_telemetry(payload, now_ms)
-        tags = self.tags_for(where.farm, where.device)
         readings = [Reading(metric, value, ts, tags) for metric, value, ts in decoded.values]
         return Message(readings, decoded.rejected)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from orchard.readings import Reading
 from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
 from ingest.deadletter import DeadLetters
+from ingest.inbox import Inbox
 from ingest.decode import Decoder
 from ingest.stats import IngestStats
 from ingest.subscriber import Delivery, Subscriber
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Bounded so a flood blocks the network thread (TCP back-pressure) instead of memory.
 INBOX_SIZE = 50_000
+# Messages decoded per pass; a batch is checked for size between passes.
+TAKE_AT_ONCE = 500
 
 
 class Ingester:
@@ -41,7 +43,7 @@ class Ingester:
         self.batch_size = batch_size
         self.batch_s = batch_ms / 1000
         self.stats = IngestStats()
-        self.inbox: queue.Queue[Delivery] = queue.Queue(INBOX_SIZE)
+        self.inbox: Inbox[Delivery] = Inbox(INBOX_SIZE)
         self.subscriber = Subscriber(mqtt_url, client_id, self.inbox)
         self.dead_letters = DeadLetters(self.subscriber.publish)
         self.decoder = Decoder()
@@ -73,21 +75,16 @@ class Ingester:
         deliveries: list[Delivery] = []
         first_at = 0.0
         while not self._stop.is_set():
-            wait = max(0.0, first_at + self.batch_s - time.monotonic()) if deliveries else 0.2
-            try:
-                delivery = self.inbox.get(timeout=wait)
-            except queue.Empty:
-                delivery = None
-            if delivery is not None:
+            if deliveries:
+                self.inbox.wait(max(0.0, first_at + self.batch_s - time.monotonic()))
+            else:
+                self.inbox.wait(0.2)
+            taken = self.inbox.take(TAKE_AT_ONCE)
+            if taken:
                 if not deliveries:
                     first_at = time.monotonic()
-                self._take(delivery, readings, deliveries)
-                # Drain what is already waiting without paying for a timed wait each time.
-                while len(readings) < self.batch_size:
-                    try:
-                        self._take(self.inbox.get_nowait(), readings, deliveries)
-                    except queue.Empty:
-                        break
+                self._take(taken, readings)
+                deliveries.extend(taken)
             if deliveries and (len(readings) >= self.batch_size
                                or time.monotonic() - first_at >= self.batch_s or not readings):
                 self._flush(readings, deliveries)
@@ -97,27 +94,31 @@ class Ingester:
         if deliveries:
             self._flush(readings, deliveries)
 
-    def _take(self, delivery: Delivery, readings: list[Reading], deliveries: list[Delivery]) -> None:
-        deliveries.append(delivery)
-        self.stats.messages.inc()
-        try:
-            message = self.decoder.decode(delivery.topic, delivery.payload, time.time_ns() // 1_000_000)
-        except PayloadError as exc:
-            self.stats.rejected.labels(exc.reason).inc()
-            self.dead_letters.send(delivery.topic, exc.reason, exc.detail, delivery.payload)
-            return
-        readings.extend(message.readings)
-        self.stats.readings.inc(len(message.readings))
-        if message.rejected:
-            for rejected in message.rejected:
-                self.stats.rejected.labels(rejected.reason).inc()
-            first = message.rejected[0]
-            self.dead_letters.send(
-                delivery.topic, first.reason, f"{len(message.rejected)} value(s) refused",
-                delivery.payload,
-                values=[{"metric": r.metric, "value": repr(r.value)[:40], "reason": r.reason}
-                        for r in message.rejected[:50]],
-            )
+    def _take(self, deliveries: list[Delivery], readings: list[Reading]) -> None:
+        """Decode deliveries into `readings`; dead-letter what cannot be used."""
+        decode = self.decoder.decode
+        now_ms = time.time_ns() // 1_000_000
+        before = len(readings)
+        for delivery in deliveries:
+            try:
+                message = decode(delivery.topic, delivery.payload, now_ms)
+            except PayloadError as exc:
+                self.stats.rejected.labels(exc.reason).inc()
+                self.dead_letters.send(delivery.topic, exc.reason, exc.detail, delivery.payload)
+                continue
+            readings.extend(message.readings)
+            if message.rejected:
+                self._reject_values(delivery, message.rejected)
+        self.stats.messages.inc(len(deliveries))
+        self.stats.readings.inc(len(readings) - before)
+
+    def _reject_values(self, delivery: Delivery, rejected) -> None:
+        for value in rejected:
+            self.stats.rejected.labels(value.reason).inc()
+        self.dead_letters.send(
+            delivery.topic, rejected[0].reason, f"{len(rejected)} value(s) refused", delivery.payload,
+            values=[{"metric": r.metric, "value": repr(r.value)[:40], "reason": r.reason} for r in rejected[:50]],
+        )
 
     def _flush(self, readings: list[Reading], deliveries: list[Delivery]) -> None:
         self.writer.write(readings)

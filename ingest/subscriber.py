@@ -8,13 +8,13 @@ reconnect the broker redelivers whatever was not acknowledged).
 from __future__ import annotations
 
 import logging
-import queue
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
 
 from orchard import topics
 from orchard.mqtt import connect, make_client, reason_text
+from ingest.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class Delivery:
 
 
 class Subscriber:
-    def __init__(self, mqtt_url: str, client_id: str, inbox: queue.Queue,
+    def __init__(self, mqtt_url: str, client_id: str, inbox: Inbox,
                  subscriptions: tuple[str, ...] = (topics.TELEMETRY_SUBSCRIPTION,)) -> None:
         self.inbox = inbox
         self.subscriptions = subscriptions

@@ -54,8 +54,21 @@ class BufferedSocket:
 class Client(paho.Client):
     """paho's client with a buffered socket and acknowledgements sent in bulk."""
 
+    # Packets served from the buffer per wake-up; then paho gets to write (acks, pings).
+    READ_BURST = 256
+
     def _create_socket(self):
         return BufferedSocket(super()._create_socket())
+
+    def loop_read(self, max_packets: int = 1) -> paho.MQTTErrorCode:
+        """Serve every packet already buffered, not just one per select()."""
+        rc = super().loop_read(max_packets)
+        for _ in range(self.READ_BURST):
+            sock = self._sock
+            if rc or sock is None or not sock.pending():
+                break
+            rc = super().loop_read(max_packets)
+        return rc
 
     def ack_many(self, mids: list[int]) -> None:
         """Acknowledge QoS 1 messages (manual_ack mode) with one write instead of one per message."""
