@@ -39,7 +39,7 @@ def device_command() -> None:
     try:
         sensors = build_sensors(settings.sensors)
     except SensorError as exc:
-        raise click.UsageError(f"ORCHARD_SENSORS: {exc}") from None
+        raise click.UsageError(str(exc)) from None
     if not sensors:
         raise click.UsageError("ORCHARD_SENSORS is empty: name at least one sensor, e.g. 'bme280:1:0x76'")
     spool = Spool(settings.data_dir / "device-spool.db", max_items=settings.spool_max_items)

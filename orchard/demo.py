@@ -67,13 +67,13 @@ def command(mqtt_port: int, devices: int, interval: float, backfill_hours: float
         f"Ctrl-C stops.\n"
     )
     started = time.monotonic()
-    while not stop.wait(10):
+    while not stop.wait(min(10.0, duration - (time.monotonic() - started)) if duration else 10.0):
         stats = ingester.stats
         log.info("stored %d readings, rejected %d messages, %d spooled",
                  stats.value("orchard_ingest_readings_stored_total"),
                  sum(s.value for s in stats.rejected.collect()[0].samples if s.name.endswith("_total")),
                  len(ingester.spool))
-        if duration and time.monotonic() - started >= duration:
+        if duration and time.monotonic() - started >= duration - 0.01:
             stop.set()
     sim_thread.join()
     ingester.stop()

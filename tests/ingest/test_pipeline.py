@@ -96,3 +96,33 @@ def test_good_values_beside_a_bad_one_are_kept(broker, start_ingester, tmp_path)
     wait_until(lambda: open_store(store_url).latest(), message="reading stored")
     with open_store(store_url) as store:
         assert [(i.series.metric, i.value) for i in store.latest()] == [("air_temp_c", 21.0)]
+
+
+def test_acknowledged_messages_are_not_redelivered_to_the_next_session(broker, tmp_path):
+    from ingest.service import Ingester
+
+    store_url = f"sqlite:///{tmp_path / 'r.db'}"
+
+    def run_ingester() -> Ingester:
+        ingester = Ingester(broker.url("orchard-ingest"), open_store(store_url), tmp_path / "spool.db",
+                            client_id="ingest-ack-test", batch_ms=20)
+        ingester.start()
+        wait_until(lambda: ingester.subscriber.connected, message="ingester connected")
+        return ingester
+
+    first = run_ingester()
+    for i in range(20):
+        publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry",
+                orjson.dumps({"ts": BASE_TS + i * 1000, "values": {"custom_seq": i}}))
+    wait_until(lambda: first.stats.value("orchard_ingest_readings_stored_total") == 20, message="20 stored")
+    first.stop()
+
+    # The broker keeps the session; only messages never acknowledged would come back.
+    publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry",
+            orjson.dumps({"ts": BASE_TS + 99_000, "values": {"custom_seq": 99}}))
+    second = run_ingester()
+    try:
+        wait_until(lambda: second.stats.value("orchard_ingest_readings_stored_total") >= 1, message="queued one")
+        assert second.stats.value("orchard_ingest_messages_received_total") == 1
+    finally:
+        second.stop()
