@@ -18,6 +18,8 @@ SUBCOMMANDS = {
     "device": "devices.__main__:device_command",
     "simulate": "devices.__main__:simulate_command",
     "readings": "orchard.report:command",
+    "streams": "streams.__main__:command",
+    "camera-token": "orchard.camera_token:command",
 }
 
 

@@ -44,6 +44,19 @@ class Settings(BaseSettings):
     interval_s: float = Field(default=60.0, gt=0)
     spool_max_items: int = Field(default=2_000_000, gt=0)
 
+    # Cameras on the Pi: "cam-id=/dev/video0" or "cam-id=rtsp://..." entries, comma-separated.
+    cameras: str = ""
+    camera_idle_s: float = Field(default=300.0, gt=0, description="seconds between snapshots while nobody watches")
+    camera_live_fps: float = Field(default=2.0, gt=0, le=30)
+    camera_width: int = Field(default=1280, ge=64, le=7680)
+    camera_height: int = Field(default=720, ge=48, le=4320)
+    camera_quality: int = Field(default=80, ge=10, le=100, description="JPEG quality")
+
+    # The streams relay.
+    streams_client_id: str = "orchard-streams"
+    archive_every_s: float = Field(default=300.0, gt=0, description="at most one archived snapshot per camera this often")
+    archive_days: float = Field(default=30.0, gt=0, description="archived snapshots older than this are deleted")
+
     # The ingester.
     ingest_client_id: str = "orchard-ingest"
     ingest_batch_size: int = Field(default=5000, gt=0)
