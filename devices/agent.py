@@ -55,6 +55,7 @@ class Agent:
         self.client.on_disconnect = self._on_disconnect
         self.publisher = Publisher(self.client, topics.telemetry(farm, device), spool)
         self._failing: set[str] = set()
+        self._stopping = False
 
     def _on_connect(self, client: paho.Client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
@@ -65,8 +66,9 @@ class Agent:
         client.publish(self.status_topic, orjson.dumps(status), qos=1, retain=True)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
-        log.info("%s: disconnected (%s); readings spool until the broker is back",
-                 self.device, reason_text(reason_code))
+        if not self._stopping:
+            log.info("%s: disconnected (%s); readings spool until the broker is back",
+                     self.device, reason_text(reason_code))
 
     def sample(self) -> dict[str, float]:
         """Read every sensor once and spool what they gave; a failing sensor is logged once."""
@@ -91,6 +93,7 @@ class Agent:
 
     def stop(self) -> None:
         """Disconnect cleanly: the broker then publishes no last will, so say offline ourselves."""
+        self._stopping = True
         if self.client.is_connected():
             info = self.client.publish(self.status_topic, orjson.dumps({"state": "offline"}), qos=1, retain=True)
             try:

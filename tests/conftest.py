@@ -6,35 +6,30 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.services import Influxd, Mosquitto
+from tests.services import Influxd, Mosquitto, Server
+
+
+def running(server: Server) -> Iterator[Server]:
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
 def broker(tmp_path_factory) -> Iterator[Mosquitto]:
-    server = Mosquitto(tmp_path_factory.mktemp("mosquitto"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    """Mosquitto with the repo's config and ACL, for one test."""
+    yield from running(Mosquitto(tmp_path_factory.mktemp("mosquitto")))
 
 
 @pytest.fixture(scope="session")
 def influxd_session(tmp_path_factory) -> Iterator[Influxd]:
-    server = Influxd(tmp_path_factory.mktemp("influxd"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    """One influxd for the whole run; tests use databases of their own."""
+    yield from running(Influxd(tmp_path_factory.mktemp("influxd")))
 
 
 @pytest.fixture
 def influxd(tmp_path_factory) -> Iterator[Influxd]:
     """A private influxd, for tests that stop and restart it."""
-    server = Influxd(tmp_path_factory.mktemp("influxd"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from running(Influxd(tmp_path_factory.mktemp("influxd")))
