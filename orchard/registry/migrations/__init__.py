@@ -1,0 +1,1 @@
+"""Alembic migrations of the registry; run them with orchard.registry.migrate.upgrade()."""

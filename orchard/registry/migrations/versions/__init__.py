@@ -1,0 +1,1 @@
+"""One module per registry schema revision, oldest first."""
