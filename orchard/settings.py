@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     db_url: str | None = None
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
+    shop_secret: SecretStr | None = Field(default=None, description="signs the shop's order webhook")
     log_level: str = "INFO"
 
     # The Pi agent: who it is and what it reads.

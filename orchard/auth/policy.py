@@ -1,0 +1,196 @@
+"""What a viewer may see, and for which dates: every service asks here, and nowhere else.
+
+Deny by default. Admins see everything; farmers their farms; customers the trees of
+their claims in force, with readings and snapshots only inside the claim's dates;
+the bearer of a camera token the cameras it names (and, when it was minted for a
+user, only those that user may still see). Answers are cached for a few seconds so
+that a camera endpoint under load does not query the registry on every request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from orchard.auth.camera_tokens import ALL_CAMERAS, read_camera_token
+from orchard.auth.errors import AuthError, Forbidden
+from orchard.auth.sessions import password_fingerprint, read_session
+from orchard.auth.throttle import LoginThrottle
+from orchard.registry import access
+from orchard.registry.access import EPOCH, FOREVER, Window
+from orchard.registry.models import Camera, Role, User
+from orchard.registry.people import authenticate
+from orchard.registry.tokens import find_api_token
+
+EVERYTHING = None  # what `*_ids` return for a viewer limited by nothing
+ALL_TIME = Window(EPOCH, FOREVER)
+OPERATOR = "operator"  # the role of a camera token minted without a user
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: a registry user, or the bearer of an operator's camera token."""
+
+    user_id: int | None
+    name: str
+    role: str
+    token_cameras: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, user: User, token_cameras: frozenset[str] | None = None) -> "Viewer":
+        return cls(user.id, user.username, str(user.role), token_cameras)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Policy:
+    def __init__(self, sessions: sessionmaker[Session], secret: str, cache_s: float = 5.0,
+                 throttle: LoginThrottle | None = None) -> None:
+        self.sessions = sessions
+        self.secret = secret
+        self.cache_s = cache_s
+        self.throttle = throttle or LoginThrottle()
+        self._cache: dict[tuple, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    # -- who is asking ----------------------------------------------------------------
+
+    def from_password(self, username: str, password: str, address: str) -> tuple[Viewer, str | None]:
+        """Log in: the viewer and their password hash (for the session cookie), or AuthError."""
+        self.throttle.check(username, address)
+        with self.sessions.begin() as session:
+            user = authenticate(session, username, password)
+            if user is None:
+                self.throttle.failed(username, address)
+                raise AuthError("wrong username or password")
+            self.throttle.succeeded(username, address)
+            return Viewer.of(user), user.password_hash
+
+    def from_session(self, cookie: str | None) -> Viewer:
+        if not cookie:
+            raise AuthError("log in first")
+        user_id, fingerprint = read_session(self.secret, cookie)
+        viewer, current = self._cached(("user", user_id), lambda s: self._user_and_fingerprint(s, user_id))
+        if viewer is None or current != fingerprint:
+            raise AuthError("the session is no longer valid; log in again")
+        return viewer
+
+    def from_api_token(self, token: str) -> Viewer:
+        with self.sessions.begin() as session:
+            found = find_api_token(session, token)
+            if found is None:
+                raise AuthError("the API token is not valid")
+            return Viewer.of(found.user)
+
+    def from_camera_token(self, token: str | None) -> Viewer:
+        grant = read_camera_token(self.secret, token)
+        if grant.subject is None:
+            return Viewer(None, "camera-token", OPERATOR, grant.cameras)
+        try:
+            user_id = int(grant.subject)
+        except ValueError:
+            raise AuthError("the camera token is not valid") from None
+        viewer, _ = self._cached(("user", user_id), lambda s: self._user_and_fingerprint(s, user_id))
+        if viewer is None:
+            raise AuthError("the camera token's user is no longer active")
+        return Viewer(viewer.user_id, viewer.name, viewer.role, grant.cameras)
+
+    # -- what they may see ------------------------------------------------------------
+
+    def farm_ids(self, viewer: Viewer) -> frozenset[str] | None:
+        if viewer.role == Role.ADMIN:
+            return EVERYTHING
+        if viewer.role != Role.FARMER:
+            return frozenset()
+        return self._cached(("farms", viewer.user_id),
+                            lambda s: frozenset(f.id for f in s.get(User, viewer.user_id).farms))
+
+    def tree_ids(self, viewer: Viewer, at: datetime | None = None) -> frozenset[int] | None:
+        if viewer.role == Role.ADMIN:
+            return EVERYTHING
+        if viewer.user_id is None:
+            return frozenset()
+        return self._cached(("trees", viewer.user_id, _minute(at)),
+                            lambda s: frozenset(access.visible_tree_ids(s, s.get(User, viewer.user_id), at)))
+
+    def readings_window(self, viewer: Viewer, tree_id: int, at: datetime | None = None) -> Window | None:
+        """The span of a tree's readings the viewer may see now, or None."""
+        if viewer.user_id is None:
+            return None
+        return self._cached(("window", viewer.user_id, tree_id, _minute(at)),
+                            lambda s: access.claim_window(s, s.get(User, viewer.user_id), tree_id, at))
+
+    def camera_ids(self, viewer: Viewer, at: datetime | None = None) -> frozenset[str] | None:
+        token = viewer.token_cameras
+        if viewer.user_id is None:
+            return EVERYTHING if token and ALL_CAMERAS in token else (token or frozenset())
+        if viewer.role == Role.ADMIN:
+            mine = EVERYTHING
+        else:
+            mine = self._cached(("cameras", viewer.user_id, _minute(at)),
+                                lambda s: frozenset(c.id for c in access.cameras_visible_to(
+                                    s, s.get(User, viewer.user_id), at)))
+        if token is None or ALL_CAMERAS in token:
+            return mine
+        return token if mine is EVERYTHING else mine & token
+
+    def may_watch(self, viewer: Viewer, camera: str, at: datetime | None = None) -> bool:
+        cameras = self.camera_ids(viewer, at)
+        return cameras is EVERYTHING or camera in cameras
+
+    def require_camera(self, viewer: Viewer, camera: str, at: datetime | None = None) -> None:
+        if not self.may_watch(viewer, camera, at):
+            raise Forbidden(f"camera {camera!r} is not yours to watch")
+
+    def camera_windows(self, viewer: Viewer, camera: str, at: datetime | None = None) -> list[Window]:
+        """The spans of a camera's snapshots the viewer may see: all time for staff, claim dates for customers."""
+        if not self.may_watch(viewer, camera, at):
+            return []
+        if viewer.user_id is None or viewer.role in (Role.ADMIN, Role.FARMER):
+            return [ALL_TIME]
+
+        def windows(session: Session) -> list[Window]:
+            found = session.get(Camera, camera)
+            user = session.get(User, viewer.user_id)
+            spans = [access.claim_window(session, user, tree.id, at) for tree in (found.trees if found else [])]
+            return sorted(w for w in spans if w is not None)
+        return self._cached(("camera-windows", viewer.user_id, camera, _minute(at)), windows)
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    @staticmethod
+    def _user_and_fingerprint(session: Session, user_id: int) -> tuple[Viewer | None, str]:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            return None, ""
+        return Viewer.of(user), password_fingerprint(user.password_hash)
+
+    def _cached(self, key: tuple, compute):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        with self.sessions() as session:
+            value = compute(session)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key] = (now + self.cache_s, value)
+        return value
+
+    def forget(self) -> None:
+        """Drop cached answers, e.g. after the registry changed in this process."""
+        with self._lock:
+            self._cache.clear()
+
+
+def _minute(at: datetime | None) -> int | None:
+    # Answers for "now" may be cached; answers for a given past or future moment by that moment.
+    return None if at is None else int(at.timestamp())
