@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from pathlib import Path
 
 import click
 
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from orchard.store import open_store
+from ingest.locations import DeviceLocations
 from ingest.service import Ingester
 
 log = logging.getLogger("ingest")
@@ -34,6 +36,7 @@ def command(host: str, port: int) -> None:
         client_id=settings.ingest_client_id,
         batch_size=settings.ingest_batch_size,
         batch_ms=settings.ingest_batch_ms,
+        locations=registry_locations(settings.db_url),
     )
     if port:
         ingester.serve_metrics(host, port)
@@ -44,6 +47,16 @@ def command(host: str, port: int) -> None:
     log.info("ingesting from %s into %s", ingester.subscriber.address, settings.store_url.split("@")[-1])
     stop.wait()
     ingester.stop()
+
+
+def registry_locations(db_url: str) -> DeviceLocations | None:
+    """Device places from the registry, if there is one; without it readings carry farm and device only."""
+    from orchard.registry.db import session_factory
+
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).exists():
+        log.info("no registry at %s: readings are tagged with farm and device only", db_url)
+        return None
+    return DeviceLocations(session_factory(db_url))
 
 
 def _secret(value) -> str | None:

@@ -8,6 +8,7 @@ from orchard import topics
 from orchard.errors import PayloadError
 from orchard.payload import Rejected, decode_telemetry
 from orchard.readings import Reading
+from ingest.locations import DeviceLocations
 
 
 @dataclass(slots=True)
@@ -25,8 +26,13 @@ TOPIC_CACHE_SIZE = 10_000
 class Decoder:
     """Decodes telemetry, sharing one tags dict per device so batches stay cheap."""
 
-    def __init__(self) -> None:
+    def __init__(self, locations: DeviceLocations | None = None) -> None:
+        self.locations = locations
         self._tags: dict[str, dict[str, str]] = {}
+
+    def forget(self) -> None:
+        """Drop cached tags, e.g. after devices moved."""
+        self._tags.clear()
 
     def tags_for(self, topic: str) -> dict[str, str]:
         """The tags of a telemetry topic's readings; PayloadError for any other topic."""
@@ -37,7 +43,10 @@ class Decoder:
                 raise PayloadError("bad_topic", f"not a telemetry topic: {topic[:200]!r}")
             if len(self._tags) >= TOPIC_CACHE_SIZE:
                 self._tags.clear()
-            tags = self._tags[topic] = {"farm": where.farm, "device": where.device}
+            tags = {"farm": where.farm, "device": where.device}
+            if self.locations is not None:
+                tags.update(self.locations.extra_tags(where.device))
+            self._tags[topic] = tags
         return tags
 
     def decode(self, topic: str, payload: bytes, now_ms: int) -> Message:

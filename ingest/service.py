@@ -16,6 +16,7 @@ from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
 from ingest.deadletter import DeadLetters
 from ingest.inbox import Inbox
+from ingest.locations import DeviceLocations
 from ingest.decode import Decoder
 from ingest.stats import IngestStats
 from ingest.subscriber import Delivery, Subscriber
@@ -38,6 +39,7 @@ class Ingester:
         client_id: str = "orchard-ingest",
         batch_size: int = 5000,
         batch_ms: int = 200,
+        locations: DeviceLocations | None = None,
     ) -> None:
         self.store = store
         self.batch_size = batch_size
@@ -46,7 +48,8 @@ class Ingester:
         self.inbox: Inbox[Delivery] = Inbox(INBOX_SIZE)
         self.subscriber = Subscriber(mqtt_url, client_id, self.inbox)
         self.dead_letters = DeadLetters(self.subscriber.publish)
-        self.decoder = Decoder()
+        self.locations = locations
+        self.decoder = Decoder(locations)
         self.spool = Spool(spool_path)
         self.writer = Writer(store, self.spool, self.stats, on_refused=self._refused)
         self._stop = threading.Event()
@@ -57,6 +60,8 @@ class Ingester:
         self._metrics_server, _ = start_http_server(port, host, registry=self.stats.registry)
 
     def start(self) -> None:
+        if self.locations is not None and self.locations.refresh():
+            self.decoder.forget()
         self._worker.start()
         self.subscriber.start()
 
@@ -91,6 +96,8 @@ class Ingester:
                 readings, deliveries = [], []
             if not deliveries:
                 self.writer.replay()
+                if self.locations is not None and self.locations.refresh_due() and self.locations.refresh():
+                    self.decoder.forget()
         if deliveries:
             self._flush(readings, deliveries)
 
