@@ -150,15 +150,17 @@ def broker_delay(url: str, frames: list[bytes], fps: float) -> list[float]:
 
 def uplink_per_day() -> tuple[float, float]:
     """MB per day one camera sends at default settings with nobody watching, and the mean JPEG KB."""
-    from devices.frames import draw_frame  # the simulator's frames, at default size and quality
+    from devices.camera import encode_jpeg
+    from devices.frames import draw_frame  # the simulator's 1280x720 scene, encoded as a unit would
+
     settings = Settings(_env_file=None)
-    day_start = 1_781_000_000_000 - 1_781_000_000_000 % 86_400_000
+    day_start = 1_781_000_000_000 - 1_781_000_000_000 % 86_400_000  # a day in June
     step = int(settings.camera_idle_s * 1000)
     sizes = []
     for ts in range(day_start, day_start + 86_400_000, step):
-        image = draw_frame(CAMERA, ts, settings.camera_width, settings.camera_height)
-        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, settings.camera_quality])
-        sizes.append(len(jpeg) + len(TOPIC) + 8)  # plus MQTT PUBLISH header and topic
+        jpeg = encode_jpeg(draw_frame(ts, seed=1, label=CAMERA), settings.camera_width,
+                           settings.camera_height, settings.camera_quality)
+        sizes.append(len(jpeg) + len(TOPIC) + 8)  # plus the MQTT PUBLISH header and topic
     return sum(sizes) / 1e6, statistics.mean(sizes) / 1024
 
 

@@ -1,11 +1,12 @@
-"""The Pi agent: read the sensors every interval, spool the readings, publish them."""
+"""The Pi agent: read the sensors every interval, spool the readings, publish them; send camera frames."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import orjson
@@ -15,6 +16,8 @@ from orchard import topics
 from orchard.errors import SensorError
 from orchard.mqtt import BrokerAddress, connect, make_client, reason_text
 from orchard.spool import Spool
+from devices.camera import Source
+from devices.camera_unit import CameraCommands, CameraConfig, CameraUnit
 from devices.publisher import Publisher
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,11 @@ class Agent:
         mqtt_url: str,
         client_id: str | None = None,
         clock: Callable[[], int] = now_ms,
+        *,
+        cameras: Mapping[str, Source] | None = None,
+        camera_config: CameraConfig = CameraConfig(),
+        wake: threading.Event | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.farm = farm
         self.device = device
@@ -53,7 +61,18 @@ class Agent:
         self.client.will_set(self.status_topic, orjson.dumps({"state": "offline"}), qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         self.publisher = Publisher(self.client, topics.telemetry(farm, device), spool)
+        self.monotonic = monotonic
+        self.wake = wake or threading.Event()  # set when a command wants the run loop now
+        self.command_topic = topics.command(farm, device)
+        self.cameras = [
+            CameraUnit(camera, source, topics.camera_jpeg(farm, device, camera), self.client, camera_config, monotonic)
+            for camera, source in (cameras or {}).items()
+        ]
+        self.commands = CameraCommands(device, self.cameras)
+        self.listening = threading.Event()  # the broker has confirmed the subscription to commands
         self._failing: set[str] = set()
         self._stopping = False
 
@@ -64,8 +83,28 @@ class Agent:
         log.info("%s: connected to %s", self.device, self.address)
         status = {"state": "online", "ts": now_ms(), "spooled": len(self.spool)}
         client.publish(self.status_topic, orjson.dumps(status), qos=1, retain=True)
+        if self.cameras:  # subscribing here restores it after every reconnect
+            client.subscribe(self.command_topic, qos=1)
+            for unit in self.cameras:
+                unit.reconnected()
+            self.wake.set()
+
+    def _on_subscribe(self, client: paho.Client, userdata, mid, reason_codes, properties) -> None:
+        if any(code.is_failure for code in reason_codes):
+            log.warning("%s: broker refused the subscription to %s", self.device, self.command_topic)
+        else:
+            self.listening.set()
+
+    def _on_message(self, client: paho.Client, userdata, message: paho.MQTTMessage) -> None:
+        # paho's network thread: only parse and set state; frames are sent by the run loop.
+        try:
+            if message.topic == self.command_topic and self.commands.handle(message.payload):
+                self.wake.set()
+        except Exception:  # one bad message must never stop the network loop
+            log.exception("%s: command on %s failed", self.device, message.topic)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.listening.clear()
         if not self._stopping:
             log.info("%s: disconnected (%s); readings spool until the broker is back",
                      self.device, reason_text(reason_code))
@@ -88,6 +127,10 @@ class Agent:
             self.spool.append([orjson.dumps({"ts": self.clock(), "values": values})])
         return values
 
+    def tick_cameras(self, now: float) -> float:
+        """Send the camera frames due at `now`; return when the next is due (inf without cameras)."""
+        return min((unit.tick(now) for unit in self.cameras), default=math.inf)
+
     def start(self) -> None:
         connect(self.client, self.address)
 
@@ -102,17 +145,28 @@ class Agent:
                 pass
         self.client.disconnect()
         self.client.loop_stop()
+        for unit in self.cameras:
+            unit.source.close()
 
     def run(self, interval_s: float, stop: threading.Event) -> None:
-        """Sample every `interval_s` and publish until `stop` is set."""
+        """Sample every `interval_s`, publish, and send camera frames when due, until `stop` is set."""
         self.start()
-        next_sample = time.monotonic()
+        wake_on(stop, self.wake)
+        clock = self.monotonic
+        next_sample = clock()
         try:
             while not stop.is_set():
-                if time.monotonic() >= next_sample:
+                if clock() >= next_sample:
                     self.sample()
-                    next_sample = max(next_sample + interval_s, time.monotonic())
+                    next_sample = max(next_sample + interval_s, clock())
                 self.publisher.flush()
-                stop.wait(max(0.0, min(1.0, next_sample - time.monotonic())))
+                next_frame = self.tick_cameras(clock())
+                self.wake.wait(max(0.0, min(1.0, next_sample - clock(), next_frame - clock())))
+                self.wake.clear()  # before the next tick, so a command arriving after it is not missed
         finally:
             self.stop()
+
+
+def wake_on(stop: threading.Event, wake: threading.Event) -> None:
+    """Set `wake` once `stop` is set, so a loop sleeping on `wake` stops at once."""
+    threading.Thread(target=lambda: (stop.wait(), wake.set()), name="wake-on-stop", daemon=True).start()
