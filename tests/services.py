@@ -104,10 +104,11 @@ class Server:
 class Mosquitto(Server):
     """Mosquitto running deploy/mosquitto/mosquitto.conf, with only ports and paths rewritten."""
 
-    def __init__(self, workdir: Path, users: dict[str, str] | None = None) -> None:
+    def __init__(self, workdir: Path, users: dict[str, str] | None = None, acl: Path | None = None) -> None:
         super().__init__(workdir)
         self.binary = require("mosquitto")
         self.users = dict(BROKER_USERS if users is None else users)
+        self.acl = BROKER_ACL if acl is None else acl  # e.g. one `orchard admin sync-broker` generates
         (workdir / "data").mkdir(parents=True, exist_ok=True)
         self.passwd = workdir / "passwd"
         self.write_passwords()
@@ -124,7 +125,7 @@ class Mosquitto(Server):
         site = {
             "listener": f"listener {self.port} 127.0.0.1",
             "password_file": f"password_file {self.passwd}",
-            "acl_file": f"acl_file {BROKER_ACL}",
+            "acl_file": f"acl_file {self.acl}",
             "persistence_location": f"persistence_location {self.workdir / 'data'}/",
             "log_dest": f"log_dest file {self.workdir / 'broker.log'}",
         }

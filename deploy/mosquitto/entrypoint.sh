@@ -1,12 +1,25 @@
 #!/bin/sh
-# Writes the broker's password file from the services' secrets, then starts Mosquitto.
-# Device accounts are added by `orchard admin sync-broker` (or mosquitto_passwd) into the same file.
+# Prepares the broker's files in the mosquitto-data volume, then starts Mosquitto.
+#   passwd: the services' accounts are (re)written from their secrets; every other line, such as
+#           the device accounts `orchard admin sync-broker` writes, is left as it is.
+#   acl:    written by `orchard admin sync-broker`; on first start, the services' rules of
+#           /mosquitto/config/acl without its pattern lines, so no device is let in before a sync.
+#   mosquitto.pid: for `orchard admin sync-broker --reload-pid` (exec keeps this shell's pid).
 set -eu
-passwd=/mosquitto/data/passwd
+data=/mosquitto/data
+passwd=$data/passwd
+acl=$data/acl
 touch "$passwd"
 for account in orchard-ingest orchard-streams orchard-simulator; do
   secret="/run/secrets/mqtt_$(echo "$account" | tr - _ | sed 's/^orchard_//')"
-  [ -f "$secret" ] && mosquitto_passwd -b "$passwd" "$account" "$(cat "$secret")"
+  if [ -f "$secret" ]; then
+    mosquitto_passwd -b "$passwd" "$account" "$(cat "$secret")"
+  fi
 done
-chown mosquitto:mosquitto "$passwd" && chmod 0600 "$passwd"
+if [ ! -s "$acl" ]; then
+  grep -v '^[[:space:]]*pattern' /mosquitto/config/acl > "$acl.new"
+  mv "$acl.new" "$acl"
+fi
+chown mosquitto:mosquitto "$passwd" "$acl" && chmod 0600 "$passwd" "$acl"
+echo $$ > "$data/mosquitto.pid"
 exec mosquitto -c /mosquitto/config/mosquitto.conf
