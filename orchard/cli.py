@@ -20,6 +20,8 @@ SUBCOMMANDS = {
     "readings": "orchard.report:command",
     "streams": "streams.__main__:command",
     "camera-token": "orchard.camera_token:command",
+    "api": "api.__main__:command",
+    "admin": "orchard.admin:group",
 }
 
 
