@@ -7,6 +7,7 @@ COPY orchard ./orchard
 COPY devices ./devices
 COPY ingest ./ingest
 COPY streams ./streams
+COPY api ./api
 COPY dashboard ./dashboard
 RUN pip install --no-cache-dir . && useradd --system --uid 10001 orchard && mkdir /data && chown orchard /data
 USER orchard

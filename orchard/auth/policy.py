@@ -3,8 +3,10 @@
 Deny by default. Admins see everything; farmers their farms; customers the trees of
 their claims in force, with readings and snapshots only inside the claim's dates;
 the bearer of a camera token the cameras it names (and, when it was minted for a
-user, only those that user may still see). Answers are cached for a few seconds so
-that a camera endpoint under load does not query the registry on every request.
+user, only those that user may still see). Changes: admins anything; farmers create
+and update the plots, trees and claims of their farms; customers nothing. Answers are
+cached for a few seconds so that a camera endpoint under load does not query the
+registry on every request.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchard.auth.camera_tokens import ALL_CAMERAS, read_camera_token
@@ -22,13 +25,14 @@ from orchard.auth.sessions import password_fingerprint, read_session
 from orchard.auth.throttle import LoginThrottle
 from orchard.registry import access
 from orchard.registry.access import EPOCH, FOREVER, Window
-from orchard.registry.models import Camera, Role, User
+from orchard.registry.models import Camera, Claim, Role, Tree, User, user_farms
 from orchard.registry.people import authenticate
 from orchard.registry.tokens import find_api_token
 
 EVERYTHING = None  # what `*_ids` return for a viewer limited by nothing
 ALL_TIME = Window(EPOCH, FOREVER)
 OPERATOR = "operator"  # the role of a camera token minted without a user
+FARMER_EDITS = frozenset({"plot", "tree", "claim"})  # what farmers may create and update on their farms
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,61 @@ class Policy:
             return sorted(w for w in spans if w is not None)
         return self._cached(("camera-windows", viewer.user_id, camera, _minute(at)), windows)
 
+    # -- what they may read, one row at a time ----------------------------------------
+
+    def sees_farm(self, viewer: Viewer, farm_id: str) -> bool:
+        """Admins see every farm, farmers theirs (with its plots and devices); customers none."""
+        farms = self.farm_ids(viewer)
+        return farms is EVERYTHING or farm_id in farms
+
+    def sees_tree(self, viewer: Viewer, tree_id: int) -> bool:
+        trees = self.tree_ids(viewer)
+        return trees is EVERYTHING or tree_id in trees
+
+    def sees_claim(self, viewer: Viewer, owner_id: int, farm_id: str) -> bool:
+        """Staff see the claims on their farms' trees; a customer every claim of their own, ended or not."""
+        if viewer.role == Role.CUSTOMER:
+            return viewer.user_id == owner_id
+        return viewer.role in (Role.ADMIN, Role.FARMER) and self.sees_farm(viewer, farm_id)
+
+    def user_ids(self, viewer: Viewer) -> frozenset[int] | None:
+        """Whom a viewer may look up: admins anyone, farmers their colleagues and customers, others themselves."""
+        if viewer.role == Role.ADMIN:
+            return EVERYTHING
+        if viewer.user_id is None:
+            return frozenset()
+        if viewer.role != Role.FARMER:
+            return frozenset({viewer.user_id})
+        return self._cached(("users", viewer.user_id),
+                            lambda s: _people_seen_by_farmer(s, viewer.user_id))
+
+    def sees_user(self, viewer: Viewer, user_id: int) -> bool:
+        users = self.user_ids(viewer)
+        return users is EVERYTHING or user_id in users
+
+    def owns(self, viewer: Viewer, owner_id: int) -> bool:
+        """True for a person's own things (API tokens): nobody else, not even an admin, manages them."""
+        return viewer.user_id is not None and viewer.user_id == owner_id
+
+    # -- what they may change -----------------------------------------------------------
+
+    def may_edit(self, viewer: Viewer, kind: str, farm_id: str | None, *, delete: bool = False) -> bool:
+        """Admins change anything; farmers create and update plots, trees and claims of their farms."""
+        if viewer.role == Role.ADMIN:
+            return True
+        if viewer.role != Role.FARMER or delete or kind not in FARMER_EDITS or farm_id is None:
+            return False
+        return self.sees_farm(viewer, farm_id)
+
+    def require_edit(self, viewer: Viewer, kind: str, farm_id: str | None, *, delete: bool = False) -> None:
+        if not self.may_edit(viewer, kind, farm_id, delete=delete):
+            where = f" on farm {farm_id!r}" if farm_id else ""
+            raise Forbidden(f"you may not {'delete' if delete else 'change'} {kind}s{where}")
+
+    def require_admin(self, viewer: Viewer, action: str) -> None:
+        if viewer.role != Role.ADMIN:
+            raise Forbidden(f"only an admin may {action}")
+
     # -- plumbing -----------------------------------------------------------------------
 
     @staticmethod
@@ -189,6 +248,14 @@ class Policy:
         """Drop cached answers, e.g. after the registry changed in this process."""
         with self._lock:
             self._cache.clear()
+
+
+def _people_seen_by_farmer(session: Session, user_id: int) -> frozenset[int]:
+    """The farmer, the farmers of their farms, and the customers with any claim on their farms' trees."""
+    farms = select(user_farms.c.farm_id).where(user_farms.c.user_id == user_id)
+    colleagues = select(user_farms.c.user_id).where(user_farms.c.farm_id.in_(farms))
+    customers = select(Claim.user_id).join(Tree, Claim.tree_id == Tree.id).where(Tree.farm_id.in_(farms))
+    return frozenset({user_id, *session.scalars(colleagues), *session.scalars(customers)})
 
 
 def _minute(at: datetime | None) -> int | None:

@@ -1,0 +1,131 @@
+"""Cameras: admins manage them; farmers see their farms'; customers those seeing a tree they claim.
+
+A logged-in person gets a short-lived camera token here for the streams service (`?token=`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from orchard.auth import mint_camera_token
+from orchard.auth.policy import Policy, Viewer
+from orchard.registry import orchards
+from orchard.registry.models import Camera
+from orchard.topics import ID_PATTERN
+from api.access import CurrentViewer, visible
+from api.errors import NotFound
+from api.services import ServicesDep
+from api.times import UTCTime
+
+router = APIRouter(prefix="/cameras", tags=["cameras"])
+
+MAX_TOKEN_TTL_S = 3600
+
+
+class CameraOut(BaseModel):
+    id: str
+    device_id: str
+    farm_id: str
+    tree_ids: list[int] = Field(description="the trees it sees, of those the asker may see")
+    created_at: UTCTime
+
+    @classmethod
+    def of(cls, camera: Camera, policy: Policy, viewer: Viewer) -> "CameraOut":
+        return cls(id=camera.id, device_id=camera.device_id, farm_id=camera.device.farm_id,
+                   tree_ids=[tree.id for tree in camera.trees if policy.sees_tree(viewer, tree.id)],
+                   created_at=camera.created_at)
+
+
+class CameraIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=f"^{ID_PATTERN.pattern}$", description="the `{camera}` of its MQTT topic")
+    device_id: str
+    tree_ids: list[int] = Field(default=[], description="trees of the device's farm it sees")
+
+
+class CameraPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tree_ids: list[int] = Field(description="the trees it sees now, replacing the old list")
+
+
+class CameraToken(BaseModel):
+    camera: str
+    token: str = Field(description="for the streams service: ?token=, or Authorization: Bearer")
+    expires_at: UTCTime
+
+
+def _camera(services, viewer, camera_id: str, session: Session) -> Camera:
+    return visible(orchards.get_camera(session, camera_id), f"camera {camera_id!r}",
+                   lambda camera: services.policy.may_watch(viewer, camera.id))
+
+
+@router.get("")
+def list_cameras(viewer: CurrentViewer, services: ServicesDep, farm: str | None = None) -> list[CameraOut]:
+    """The cameras the asker may watch (of one farm with ?farm=)."""
+    with services.reading() as session:
+        return [CameraOut.of(camera, services.policy, viewer) for camera in orchards.list_cameras(session, farm)
+                if services.policy.may_watch(viewer, camera.id)]
+
+
+@router.get("/{camera_id}")
+def get_camera(camera_id: str, viewer: CurrentViewer, services: ServicesDep) -> CameraOut:
+    with services.reading() as session:
+        return CameraOut.of(_camera(services, viewer, camera_id, session), services.policy, viewer)
+
+
+@router.post("", status_code=201)
+def create_camera(body: CameraIn, viewer: CurrentViewer, services: ServicesDep) -> CameraOut:
+    """Add a camera to a device (admins only)."""
+    with services.writing() as session:
+        device = orchards.get_device(session, body.device_id)
+        if device is None:
+            services.policy.require_admin(viewer, "add cameras")
+            raise NotFound(f"no device {body.device_id!r}")
+        services.policy.require_edit(viewer, "camera", device.farm_id)
+        camera = orchards.create_camera(session, body.id, device.id, body.tree_ids)
+        return CameraOut.of(camera, services.policy, viewer)
+
+
+@router.patch("/{camera_id}")
+def update_camera(camera_id: str, body: CameraPatch, viewer: CurrentViewer, services: ServicesDep) -> CameraOut:
+    """Say which trees a camera sees (admins only)."""
+    with services.writing() as session:
+        camera = _camera(services, viewer, camera_id, session)
+        services.policy.require_edit(viewer, "camera", camera.device.farm_id)
+        orchards.set_camera_trees(session, camera, body.tree_ids)
+        return CameraOut.of(camera, services.policy, viewer)
+
+
+@router.delete("/{camera_id}", status_code=204)
+def delete_camera(camera_id: str, viewer: CurrentViewer, services: ServicesDep) -> Response:
+    """Remove a camera (admins only); its archived snapshots stay with the streams service."""
+    with services.writing() as session:
+        camera = _camera(services, viewer, camera_id, session)
+        services.policy.require_edit(viewer, "camera", camera.device.farm_id, delete=True)
+        session.delete(camera)
+        session.flush()
+    return Response(status_code=204)
+
+
+@router.post("/{camera_id}/token")
+def camera_token(camera_id: str, viewer: CurrentViewer, services: ServicesDep,
+                 ttl_s: int = Query(900, ge=10, le=MAX_TOKEN_TTL_S, description="lifetime, at most an hour")
+                 ) -> CameraToken:
+    """A camera token for this camera, naming the asker, for `<img src>` and MJPEG on the streams service.
+
+    The token names the asker as its subject, so a service reading it with
+    Policy.from_camera_token checks their claims again on every use. A camera the asker
+    may not watch is 404.
+    """
+    with services.reading() as session:
+        camera = _camera(services, viewer, camera_id, session).id
+    now = datetime.now(timezone.utc)
+    token = mint_camera_token(services.secret, [camera], ttl_s, subject=str(viewer.user_id), now=now.timestamp())
+    return CameraToken(camera=camera, token=token,
+                       expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, timezone.utc))

@@ -1,0 +1,94 @@
+"""Farms: admins manage them; farmers read theirs; customers none (they see trees, not farms)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from orchard.registry import orchards
+from orchard.registry.models import Farm
+from orchard.topics import ID_PATTERN
+from api.access import CurrentViewer, visible
+from api.services import ServicesDep
+from api.times import UTCTime
+
+router = APIRouter(prefix="/farms", tags=["farms"])
+
+
+class FarmOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    location: str | None
+    timezone: str
+    created_at: UTCTime
+
+
+class FarmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=f"^{ID_PATTERN.pattern}$", description="the farm's slug in MQTT topics")
+    name: str = Field(min_length=1, max_length=200)
+    location: str | None = Field(default=None, max_length=200)
+    timezone: str = Field(default="UTC", description="a name like Asia/Shanghai")
+
+
+class FarmPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    location: str | None = Field(default=None, max_length=200)
+    timezone: str | None = None
+
+
+def _farm(services, viewer, farm_id: str, session) -> Farm:
+    return visible(orchards.get_farm(session, farm_id), f"farm {farm_id!r}",
+                   lambda farm: services.policy.sees_farm(viewer, farm.id))
+
+
+@router.get("")
+def list_farms(viewer: CurrentViewer, services: ServicesDep) -> list[FarmOut]:
+    """The farms the asker may see, by id."""
+    with services.reading() as session:
+        return [FarmOut.model_validate(farm) for farm in orchards.list_farms(session)
+                if services.policy.sees_farm(viewer, farm.id)]
+
+
+@router.get("/{farm_id}")
+def get_farm(farm_id: str, viewer: CurrentViewer, services: ServicesDep) -> FarmOut:
+    with services.reading() as session:
+        return FarmOut.model_validate(_farm(services, viewer, farm_id, session))
+
+
+@router.post("", status_code=201)
+def create_farm(body: FarmIn, viewer: CurrentViewer, services: ServicesDep) -> FarmOut:
+    """Add a member farm (admins only)."""
+    services.policy.require_admin(viewer, "add farms")
+    with services.writing() as session:
+        farm = orchards.create_farm(session, body.id, body.name, location=body.location, timezone=body.timezone)
+        return FarmOut.model_validate(farm)
+
+
+@router.patch("/{farm_id}")
+def update_farm(farm_id: str, body: FarmPatch, viewer: CurrentViewer, services: ServicesDep) -> FarmOut:
+    """Rename a farm, or change its location or time zone (admins only)."""
+    with services.writing() as session:
+        farm = _farm(services, viewer, farm_id, session)
+        services.policy.require_edit(viewer, "farm", farm.id)
+        for name, value in body.model_dump(exclude_unset=True).items():
+            if value is not None or name == "location":
+                setattr(farm, name, value)
+        session.flush()
+        return FarmOut.model_validate(farm)
+
+
+@router.delete("/{farm_id}", status_code=204)
+def delete_farm(farm_id: str, viewer: CurrentViewer, services: ServicesDep) -> Response:
+    """Remove a farm with its plots, trees and devices (admins only; 409 while its trees have claims)."""
+    with services.writing() as session:
+        farm = _farm(services, viewer, farm_id, session)
+        services.policy.require_edit(viewer, "farm", farm.id, delete=True)
+        session.delete(farm)
+        session.flush()
+    return Response(status_code=204)
