@@ -1,1 +1,1 @@
-"""The camera relay (FastAPI): frames in over MQTT, latest JPEG, MJPEG and archive out. Arrives with the camera issue."""
+"""The camera relay (FastAPI): frames in over MQTT; latest JPEG, MJPEG, archive and timelapses out."""

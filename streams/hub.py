@@ -1,0 +1,152 @@
+"""The frame hub: the latest frame of each camera, and a latest-frame slot per viewer.
+
+A new frame replaces the camera's latest and is offered to every viewer's slot; a
+viewer still busy sending an older frame simply finds the newest one when it is
+ready and skips what it missed. Nothing is queued per viewer, so a slow phone costs
+one frame reference, never the intake's or other viewers' time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A validated JPEG exactly as the device published it."""
+
+    camera: str
+    farm: str
+    device: str
+    jpeg: bytes
+    arrived_at: float  # epoch seconds, when the broker delivered it
+    etag: str
+    width: int
+    height: int
+    seq: int = 0  # set by the hub; larger is newer
+
+
+class Viewer:
+    """One open stream's slot: the newest frame it has not sent yet, and whether it is stuck sending."""
+
+    __slots__ = ("camera", "frame", "closed", "sending_since", "_ready", "_on_resume", "_stall_s")
+
+    def __init__(self, camera: str, frame: Frame | None, stall_s: float, on_resume: Callable[[], None]) -> None:
+        self.camera = camera
+        self.frame = frame
+        self.closed = False
+        self.sending_since: float | None = None
+        self._ready = asyncio.Event()
+        self._stall_s = stall_s
+        self._on_resume = on_resume
+
+    def offer(self, frame: Frame) -> None:
+        self.frame = frame
+        self._ready.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._ready.set()
+
+    async def next_after(self, seq: int) -> Frame | None:
+        """The newest frame with a sequence number above `seq`, waiting for one; None once closed."""
+        while not self.closed:
+            frame = self.frame
+            if frame is not None and frame.seq > seq:
+                return frame
+            self._ready.clear()
+            await self._ready.wait()
+        return None
+
+    def sending(self) -> None:
+        self.sending_since = time.monotonic()
+
+    def sent(self) -> None:
+        was_stalled = self.stalled()
+        self.sending_since = None
+        if was_stalled:
+            self._on_resume()
+
+    def stalled(self, now: float | None = None) -> bool:
+        """True while one frame has taken longer than the stall limit to send (a backgrounded phone)."""
+        since = self.sending_since
+        return since is not None and (time.monotonic() if now is None else now) - since > self._stall_s
+
+
+class Hub:
+    def __init__(self, on_viewers_changed: Callable[[str], None] = lambda camera: None,
+                 stall_s: float = 60.0) -> None:
+        self._latest: dict[str, Frame] = {}
+        self._addresses: dict[str, tuple[str, str]] = {}
+        self._viewers: dict[str, set[Viewer]] = {}
+        self._seq = itertools.count(1)
+        self._changed = on_viewers_changed
+        self._stall_s = stall_s
+        self._closed = False
+
+    def put(self, frame: Frame) -> Frame:
+        """Make `frame` its camera's latest and offer it to the camera's viewers."""
+        frame = replace(frame, seq=next(self._seq))
+        self._latest[frame.camera] = frame
+        self.learn(frame.camera, frame.farm, frame.device)
+        for viewer in self._viewers.get(frame.camera, ()):
+            viewer.offer(frame)
+        return frame
+
+    def learn(self, camera: str, farm: str, device: str) -> bool:
+        """Record which device a camera hangs on; True if that is news (so commands can now reach it)."""
+        address = (farm, device)
+        if self._addresses.get(camera) == address:
+            return False
+        self._addresses[camera] = address
+        self._changed(camera)
+        return True
+
+    def latest(self, camera: str) -> Frame | None:
+        return self._latest.get(camera)
+
+    def address(self, camera: str) -> tuple[str, str] | None:
+        """(farm, device) of a camera, once a frame or a status message has named it."""
+        return self._addresses.get(camera)
+
+    def cameras(self) -> list[str]:
+        return sorted(self._addresses)
+
+    @contextmanager
+    def viewer(self, camera: str) -> Iterator[Viewer]:
+        """A slot that receives the camera's frames while the block runs, starting with the latest."""
+        viewer = Viewer(camera, self._latest.get(camera), self._stall_s, lambda: self._changed(camera))
+        if self._closed:
+            viewer.close()
+        self._viewers.setdefault(camera, set()).add(viewer)
+        self._changed(camera)
+        try:
+            yield viewer
+        finally:
+            viewers = self._viewers[camera]
+            viewers.discard(viewer)
+            if not viewers:
+                del self._viewers[camera]
+            self._changed(camera)
+
+    def watching(self, camera: str) -> int:
+        """Viewers of a camera that are really receiving (stalled ones do not keep a camera live)."""
+        now = time.monotonic()
+        return sum(1 for viewer in self._viewers.get(camera, ()) if not viewer.stalled(now))
+
+    def viewer_count(self, camera: str | None = None) -> int:
+        if camera is not None:
+            return len(self._viewers.get(camera, ()))
+        return sum(map(len, self._viewers.values()))
+
+    def close(self) -> None:
+        """End every stream (at shutdown) and any opened later."""
+        self._closed = True
+        for viewers in self._viewers.values():
+            for viewer in viewers:
+                viewer.close()

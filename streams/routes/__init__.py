@@ -1,0 +1,1 @@
+"""One router per resource: cameras (live views), snapshots (the archive), timelapses, health."""

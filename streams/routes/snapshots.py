@@ -1,0 +1,58 @@
+"""The archive: a camera's snapshots in a time range, and one snapshot's JPEG."""
+
+from __future__ import annotations
+
+import asyncio
+from email.utils import formatdate
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from streams.access import Camera
+from streams.errors import NotFound
+from streams.service import RelayDep
+from streams.timerange import iso, time_range
+
+router = APIRouter(prefix="/cameras/{camera}/snapshots", tags=["snapshots"])
+
+RANGE_HELP = "ISO 8601 (2026-06-01T08:00:00+08:00; no zone means UTC) or epoch ms"
+
+
+class SnapshotInfo(BaseModel):
+    id: int  # epoch ms
+    time: str  # ISO 8601, UTC
+    size: int  # bytes
+    url: str  # add the token (?token=) if the page has no cookie
+
+
+@router.get("")
+async def list_snapshots(
+    camera: Camera,
+    relay: RelayDep,
+    start: Annotated[str | None, Query(description=f"{RANGE_HELP}; default 24 h before end")] = None,
+    end: Annotated[str | None, Query(description=f"{RANGE_HELP}; default now")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="at most this many, oldest first")] = 1000,
+) -> list[SnapshotInfo]:
+    """Archived snapshots, oldest first; page on with start = last id + 1."""
+    start_ms, end_ms = time_range(start, end)
+    found = await asyncio.to_thread(relay.archive.snapshots, camera, start_ms, end_ms, limit)
+    return [SnapshotInfo(id=s.id, time=iso(s.id), size=s.size, url=f"/cameras/{camera}/snapshots/{s.id}.jpg")
+            for s in found]
+
+
+@router.get("/{snapshot}.jpg", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}, "description": "the archived JPEG"}})
+async def snapshot(camera: Camera, relay: RelayDep, snapshot: int) -> Response:
+    try:
+        jpeg = await asyncio.to_thread(relay.archive.path(camera, snapshot).read_bytes)
+    except (FileNotFoundError, ValueError, OverflowError, OSError):
+        raise NotFound(f"camera {camera!r} has no snapshot {snapshot}") from None
+    headers = {
+        # A snapshot never changes; "private" because it is only for the token's holder.
+        "Cache-Control": "private, max-age=31536000, immutable",
+        "ETag": f'"{snapshot}-{len(jpeg)}"',
+        "Last-Modified": formatdate(snapshot / 1000, usegmt=True),
+    }
+    relay.stats.sent.inc()
+    return Response(jpeg, media_type="image/jpeg", headers=headers)

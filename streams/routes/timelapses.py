@@ -1,0 +1,31 @@
+"""Timelapse videos of a camera's archive, with each snapshot's time burned in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from streams.access import Camera
+from streams.service import RelayDep
+from streams.timerange import time_range
+
+router = APIRouter(prefix="/cameras/{camera}", tags=["timelapses"])
+
+
+@router.get("/timelapse.mp4", response_class=FileResponse,
+            responses={200: {"content": {"video/mp4": {}}, "description": "MP4, one frame per snapshot"},
+                       404: {"description": "no snapshots in the range"}})
+async def timelapse(
+    camera: Camera,
+    relay: RelayDep,
+    start: Annotated[str | None, Query(description="ISO 8601 or epoch ms; default 24 h before end")] = None,
+    end: Annotated[str | None, Query(description="ISO 8601 or epoch ms; default now")] = None,
+    fps: Annotated[int, Query(ge=1, le=30, description="frames per second of the video")] = 10,
+) -> FileResponse:
+    """Built on first request (at most 1800 frames, spread over the range), then served from the cache."""
+    start_ms, end_ms = time_range(start, end)
+    path = await relay.timelapses.video(camera, start_ms, end_ms, fps)
+    return FileResponse(path, media_type="video/mp4", filename=f"{camera}-timelapse.mp4",
+                        content_disposition_type="inline", headers={"Cache-Control": "private, max-age=3600"})

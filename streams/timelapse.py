@@ -1,0 +1,177 @@
+"""Timelapse videos from the archive, the one place frames are re-encoded.
+
+Each snapshot gets its time burned in (UTC), frames are scaled to at most 1280 pixels
+wide, and the video is cached on disk by camera, the span of snapshots it covers,
+their count and the fps: asking again is instant until a newer snapshot arrives.
+Encoding runs on its own thread, one video at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from orchard.errors import OrchardError
+from streams.archive import Archive, Snapshot
+from streams.errors import NotFound
+from streams.stats import StreamsStats
+
+log = logging.getLogger(__name__)
+
+# H.264 where the OpenCV build has an encoder (every browser plays it); else MPEG-4 Part 2,
+# which the opencv-python-headless wheels always have (VLC and most phones play it, Chrome does not).
+FOURCCS = ("avc1", "mp4v")
+MAX_WIDTH = 1280
+MAX_FRAMES = 1800
+CACHE_MAX_AGE_S = 86400.0
+
+
+def pick_fourcc(candidates: tuple[str, ...] = FOURCCS) -> str:
+    """The first codec that writes an .mp4 this OpenCV can read back frame for frame."""
+    with tempfile.TemporaryDirectory(prefix="orchard-fourcc-") as tmp:
+        for fourcc in candidates:
+            path = os.path.join(tmp, f"probe-{fourcc}.mp4")
+            writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*fourcc), 2, (64, 48))
+            if not writer.isOpened():
+                continue
+            for shade in (40, 200):
+                writer.write(np.full((48, 64, 3), shade, np.uint8))
+            writer.release()
+            if _count_frames(path) == 2:
+                return fourcc
+    raise OrchardError(f"this OpenCV build cannot write any of {', '.join(candidates)} into .mp4")
+
+
+def _count_frames(path: str | Path) -> int:
+    capture = cv2.VideoCapture(str(path))
+    count = 0
+    while capture.read()[0]:
+        count += 1
+    capture.release()
+    return count
+
+
+def evenly(snapshots: list[Snapshot], limit: int) -> list[Snapshot]:
+    """At most `limit` snapshots spread evenly over the list, first and last included."""
+    if len(snapshots) <= limit:
+        return snapshots
+    step = (len(snapshots) - 1) / (limit - 1)
+    return [snapshots[round(i * step)] for i in range(limit)]
+
+
+def stamp(image: np.ndarray, ms: int) -> None:
+    """Burn the snapshot's time into the bottom-left corner, legible on light and dark scenes."""
+    text = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ms / 1000))
+    height, width = image.shape[:2]
+    scale = max(0.4, width / 1280)
+    origin = (int(12 * scale), height - int(14 * scale))
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(image, text, origin, font, scale, (0, 0, 0), max(2, int(5 * scale)), cv2.LINE_AA)
+    cv2.putText(image, text, origin, font, scale, (255, 255, 255), max(1, int(2 * scale)), cv2.LINE_AA)
+
+
+def encode(snapshots: list[Snapshot], out: Path, fps: int, fourcc: str) -> int:
+    """Write the video to `out` (via a temporary file); return the frames written."""
+    temp = out.with_name(f".{out.stem}-{secrets.token_hex(4)}.mp4")
+    writer, size, written = None, None, 0
+    try:
+        for snap in snapshots:
+            image = cv2.imread(str(snap.path), cv2.IMREAD_COLOR)
+            if image is None:  # deleted by retention meanwhile, or unreadable
+                continue
+            if writer is None:
+                height, width = image.shape[:2]
+                if width > MAX_WIDTH:
+                    width, height = MAX_WIDTH, round(height * MAX_WIDTH / width)
+                size = (width - width % 2, height - height % 2)
+                writer = cv2.VideoWriter(str(temp), cv2.VideoWriter_fourcc(*fourcc), fps, size)
+                if not writer.isOpened():
+                    raise OrchardError(f"OpenCV could not open a {fourcc} video writer")
+            if (image.shape[1], image.shape[0]) != size:
+                image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            stamp(image, snap.id)
+            writer.write(image)
+            written += 1
+        if writer is None:
+            raise NotFound("none of the snapshots in that range could be read")
+        writer.release()
+        os.replace(temp, out)
+        return written
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _cached(path: Path) -> bool:
+    try:
+        os.utime(path)  # recently used: cache cleanup keeps it
+    except FileNotFoundError:
+        return False
+    return True
+
+
+class Timelapses:
+    def __init__(self, archive: Archive, cache_dir: Path, stats: StreamsStats,
+                 max_frames: int = MAX_FRAMES, fourccs: tuple[str, ...] = FOURCCS) -> None:
+        self.archive = archive
+        self.cache_dir = cache_dir
+        self.stats = stats
+        self.max_frames = max_frames
+        self.fourccs = fourccs
+        self._fourcc: str | None = None
+        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="timelapse")
+        self._building: dict[Path, asyncio.Future] = {}
+
+    async def video(self, camera: str, start_ms: int, end_ms: int, fps: int) -> Path:
+        """The cached or freshly built video of `camera`'s snapshots in [start_ms, end_ms]."""
+        found = await asyncio.to_thread(self.archive.snapshots, camera, start_ms, end_ms)
+        if not found:
+            raise NotFound(f"camera {camera!r} has no snapshots in that time range")
+        frames = evenly(found, self.max_frames)
+        path = self.cache_dir / camera / f"{frames[0].id}-{frames[-1].id}-{len(frames)}-{fps}.mp4"
+        if await asyncio.to_thread(_cached, path):
+            return path
+        build = self._building.get(path)
+        if build is None:
+            build = asyncio.get_running_loop().run_in_executor(self._encoder, self._build, frames, path, fps)
+            self._building[path] = build
+            build.add_done_callback(lambda _: self._building.pop(path, None))
+        # Shielded: a viewer who gives up does not cancel a video others may be waiting for.
+        await asyncio.shield(build)
+        return path
+
+    def _build(self, frames: list[Snapshot], path: Path, fps: int) -> None:
+        if _cached(path):  # built while this request waited its turn
+            return
+        if self._fourcc is None:
+            self._fourcc = pick_fourcc(self.fourccs)
+            log.info("timelapse videos use the %s codec", self._fourcc)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        written = encode(frames, path, fps, self._fourcc)
+        self.stats.timelapses.inc()
+        log.info("timelapse %s: %d frames in %.1fs", path.name, written, time.perf_counter() - started)
+
+    def cleanup(self, max_age_s: float = CACHE_MAX_AGE_S, now: float | None = None) -> int:
+        """Delete cached videos not used for `max_age_s` (blocking)."""
+        cutoff = (time.time() if now is None else now) - max_age_s
+        removed = 0
+        for video in self.cache_dir.glob("*/*.mp4"):
+            try:
+                if video.stat().st_mtime < cutoff:
+                    video.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self._encoder.shutdown, wait=True, cancel_futures=True)

@@ -1,0 +1,82 @@
+"""`python -m streams` and `orchard streams` as an operator runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from orchard.auth import mint_camera_token
+from tests.mqtt_helpers import publish, wait_until
+from tests.services import free_port, wait_for_port
+from tests.streams.conftest import CAMERA, DEVICE, FARM, SECRET, make_jpeg
+from tests.streams.mjpeg_client import MjpegViewer
+
+ORCHARD = os.path.join(os.path.dirname(sys.executable), "orchard")
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")}
+    return {**env, **extra}
+
+
+def test_help_names_the_default_address():
+    out = subprocess.run([ORCHARD, "streams", "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--host" in out and "--port" in out and "127.0.0.1:8081" in out
+
+
+@pytest.mark.parametrize("secret", [None, "too-short"])
+def test_a_missing_or_short_secret_stops_start_up_with_one_line(tmp_path, secret):
+    env = environment(ORCHARD_DATA_DIR=str(tmp_path))
+    if secret:
+        env["ORCHARD_SECRET_KEY"] = secret
+    result = subprocess.run([ORCHARD, "streams", "--port", str(free_port())], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ORCHARD_SECRET_KEY" in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_it_serves_then_stops_cleanly_on_a_signal_even_with_a_viewer_watching(broker, tmp_path, sig):
+    port = free_port()
+    env = environment(ORCHARD_MQTT_URL=broker.url("orchard-streams"), ORCHARD_SECRET_KEY=SECRET,
+                      ORCHARD_DATA_DIR=str(tmp_path / "data"))
+    log = open(tmp_path / "streams.log", "w+")
+    process = subprocess.Popen([sys.executable, "-m", "streams", "--host", "127.0.0.1", "--port", str(port)],
+                               env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    viewer = None
+    try:
+        wait_for_port(port, timeout=30, process=process)
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: httpx.get(f"{url}/healthz").json()["mqtt_connected"], message="relay connected")
+        jpeg = make_jpeg(1)
+        publish(broker.url("orchard-simulator"), f"orchard/{FARM}/{DEVICE}/camera/{CAMERA}/jpeg", jpeg)
+        token = mint_camera_token(SECRET, [CAMERA], 600)
+        wait_until(lambda: httpx.get(f"{url}/cameras/{CAMERA}/latest.jpg",
+                                     headers={"Authorization": f"Bearer {token}"}).content == jpeg,
+                   message="frame served")
+        viewer = MjpegViewer(port, f"/cameras/{CAMERA}/stream.mjpg", token)
+        assert viewer.next().body == jpeg
+
+        stopping = time.monotonic()
+        process.send_signal(sig)
+        assert process.wait(timeout=20) == 0
+        assert time.monotonic() - stopping < 5  # the open stream did not hold the shutdown up
+        assert viewer.ended.wait(5)
+    finally:
+        if viewer is not None:
+            viewer.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.seek(0)
+        output = log.read()
+        log.close()
+    assert "camera relay stopped" in output
+    assert "Traceback" not in output and "ERROR" not in output, output
