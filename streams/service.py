@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from orchard.auth import check_secret
+from orchard.auth.policy import Policy
+from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from streams.archive import Archive
 from streams.hub import Frame, Hub
@@ -35,10 +37,13 @@ class Relay:
         cleanup_every_s: float = 3600.0,
         timelapse_max_frames: int = MAX_FRAMES,
         timelapse_fourccs: tuple[str, ...] = FOURCCS,
+        policy: Policy | None = None,
     ) -> None:
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
         self.secret = check_secret(secret)  # refuse to start rather than serve cameras unsigned
         self.settings = settings
+        # Who may watch which camera, and which dates of its archive: the registry's users and claims.
+        self.policy = policy or Policy(session_factory(settings.db_url), self.secret)
         self.stale_after_s = STALE_AFTER_IDLE_INTERVALS * settings.camera_idle_s
         self.cleanup_every_s = cleanup_every_s
         self.stats = StreamsStats()

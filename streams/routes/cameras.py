@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel
 
 from orchard.auth import ALL_CAMERAS
-from streams.access import Camera, Grant
+from streams.access import Camera, CurrentViewer, ask
 from streams.errors import NotFound
 from streams.hub import Frame
 from streams.mjpeg import MEDIA_TYPE, MJPEGResponse, frames
@@ -49,9 +49,11 @@ def _state(relay: Relay, camera: str, now: float) -> CameraState:
 
 
 @router.get("")
-async def list_cameras(grant: Grant, relay: RelayDep) -> list[CameraState]:
-    """The cameras the token covers: those it names, and for "*" every camera seen since start-up."""
-    cameras = {c for c in grant.cameras if c != ALL_CAMERAS} | {c for c in relay.hub.cameras() if grant.allows(c)}
+async def list_cameras(viewer: CurrentViewer, relay: RelayDep) -> list[CameraState]:
+    """The cameras the viewer may watch: from the registry, or those a token names ("*": every one seen)."""
+    allowed = await ask(viewer, relay.policy.camera_ids, viewer)
+    seen = set(relay.hub.cameras())
+    cameras = seen if allowed is None else set(allowed) - {ALL_CAMERAS}
     now = time.time()
     return [_state(relay, camera, now) for camera in sorted(cameras)]
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from streams.access import Camera
+from streams.access import Camera, Windows, clip
 from streams.errors import NotFound
 from streams.service import RelayDep
 from streams.timerange import iso, time_range
@@ -29,21 +29,28 @@ class SnapshotInfo(BaseModel):
 @router.get("")
 async def list_snapshots(
     camera: Camera,
+    windows: Windows,
     relay: RelayDep,
     start: Annotated[str | None, Query(description=f"{RANGE_HELP}; default 24 h before end")] = None,
     end: Annotated[str | None, Query(description=f"{RANGE_HELP}; default now")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000, description="at most this many, oldest first")] = 1000,
 ) -> list[SnapshotInfo]:
-    """Archived snapshots, oldest first; page on with start = last id + 1."""
+    """Archived snapshots, oldest first, within the viewer's dates; page on with start = last id + 1."""
     start_ms, end_ms = time_range(start, end)
-    found = await asyncio.to_thread(relay.archive.snapshots, camera, start_ms, end_ms, limit)
+    found = []
+    for part_start, part_end in clip(start_ms, end_ms, windows):
+        found += await asyncio.to_thread(relay.archive.snapshots, camera, part_start, part_end, limit - len(found))
+        if len(found) >= limit:
+            break
     return [SnapshotInfo(id=s.id, time=iso(s.id), size=s.size, url=f"/cameras/{camera}/snapshots/{s.id}.jpg")
             for s in found]
 
 
 @router.get("/{snapshot}.jpg", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}, "description": "the archived JPEG"}})
-async def snapshot(camera: Camera, relay: RelayDep, snapshot: int) -> Response:
+async def snapshot(camera: Camera, windows: Windows, relay: RelayDep, snapshot: int) -> Response:
+    if not clip(snapshot, snapshot, windows):  # taken outside the viewer's dates: not theirs to see
+        raise NotFound(f"camera {camera!r} has no snapshot {snapshot}")
     try:
         jpeg = await asyncio.to_thread(relay.archive.path(camera, snapshot).read_bytes)
     except (FileNotFoundError, ValueError, OverflowError, OSError):

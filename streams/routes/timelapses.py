@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
-from streams.access import Camera
+from streams.access import Camera, Windows, clip
+from streams.errors import NotFound
 from streams.service import RelayDep
 from streams.timerange import time_range
 
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/cameras/{camera}", tags=["timelapses"])
                        404: {"description": "no snapshots in the range"}})
 async def timelapse(
     camera: Camera,
+    windows: Windows,
     relay: RelayDep,
     start: Annotated[str | None, Query(description="ISO 8601 or epoch ms; default 24 h before end")] = None,
     end: Annotated[str | None, Query(description="ISO 8601 or epoch ms; default now")] = None,
@@ -26,6 +28,11 @@ async def timelapse(
 ) -> FileResponse:
     """Built on first request (at most 1800 frames, spread over the range), then served from the cache."""
     start_ms, end_ms = time_range(start, end)
+    parts = clip(start_ms, end_ms, windows)
+    if not parts:
+        raise NotFound(f"camera {camera!r} has no snapshots you may see in that range")
+    # Within the viewer's dates only; a customer with several claims gets the latest one's part.
+    start_ms, end_ms = parts[-1]
     path = await relay.timelapses.video(camera, start_ms, end_ms, fps)
     return FileResponse(path, media_type="video/mp4", filename=f"{camera}-timelapse.mp4",
                         content_disposition_type="inline", headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,112 @@
+"""Every camera endpoint of the relay, asked by every persona of tests/world.py.
+
+The registry decides: customers watch only cameras that see a tree of a claim in force,
+and see archived snapshots only between the claim's start and end; farmers their farms'
+cameras; admins all. A new route fails `test_every_route_is_in_the_table` until added.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+
+from orchard.auth.policy import Policy
+from orchard.auth.sessions import SESSION_COOKIE, mint_session
+from orchard.registry.db import session_factory
+from orchard.registry.migrate import upgrade
+from orchard.settings import Settings
+from tests.authz import Case, app_routes, run_table, uncovered_routes
+from tests.mqtt_helpers import publish, wait_until
+from tests.streams.conftest import SECRET, RunningRelay, make_jpeg
+from tests.world import PASSWORD, PERSONAS, USERNAMES, build_world
+
+WATCHERS_OF_17 = "401 200 403 403 403 200 200"   # ana's claim is on 17; bo's ended; cy has 18
+TABLE = [
+    Case("GET", "/cameras", "401 200 200 200 200 200 200"),
+    Case("GET", "/cameras/{camera}/latest.jpg", WATCHERS_OF_17, args={"camera": "cam-17"}),
+    Case("GET", "/cameras/{camera}/stream.mjpg", WATCHERS_OF_17, args={"camera": "cam-17"}),
+    Case("GET", "/cameras/{camera}/snapshots", WATCHERS_OF_17, args={"camera": "cam-17"},
+         params={"start": "0"}),
+    Case("GET", "/cameras/{camera}/snapshots/{snapshot}.jpg", WATCHERS_OF_17,
+         args={"camera": "cam-17", "snapshot": "inside"}),
+    # Taken before ana's claim began: not hers to see, though the camera is.
+    Case("GET", "/cameras/{camera}/snapshots/{snapshot}.jpg", "401 404 403 403 403 200 200",
+         args={"camera": "cam-17", "snapshot": "before"}),
+    Case("GET", "/cameras/{camera}/timelapse.mp4", WATCHERS_OF_17, args={"camera": "cam-17"},
+         params={"start": "0", "fps": "2"}),
+    Case("GET", "/cameras/{camera}/latest.jpg", "401 403 403 403 200 403 200", args={"camera": "cam-v"}),
+    Case("GET", "/healthz", "200 200 200 200 200 200 200"),
+    Case("GET", "/metrics", "200 200 200 200 200 200 200"),
+    Case("GET", "/openapi.json", "200 200 200 200 200 200 200"),
+    Case("GET", "/docs", "200 200 200 200 200 200 200"),
+    Case("GET", "/docs/oauth2-redirect", "200 200 200 200 200 200 200"),
+    Case("GET", "/redoc", "200 200 200 200 200 200 200"),
+]
+
+
+@pytest.fixture
+def cooperative(broker, tmp_path):
+    registry = f"sqlite:///{tmp_path / 'registry.db'}"
+    upgrade(registry)
+    sessions = session_factory(registry)
+    world = build_world(sessions)
+    settings = Settings(mqtt_url=broker.url("orchard-streams"), secret_key=SECRET, data_dir=tmp_path / "data",
+                        db_url=registry, _env_file=None)
+    policy = Policy(sessions, SECRET, cache_s=0)
+    relay = RunningRelay(settings, policy=policy).start()
+    try:
+        # A live frame from each camera, and two archived snapshots of cam-17: one in ana's claim, one before it.
+        for farm, device, camera in (("hill", "hill-1", "cam-17"), ("valley", "valley-1", "cam-v")):
+            publish(broker.url("orchard-simulator"), f"orchard/{farm}/{device}/camera/{camera}/jpeg", make_jpeg(1))
+            wait_until(lambda: relay.relay.hub.latest(camera) is not None, message=f"{camera} frame")
+        snapshots = {"inside": int((world.now - timedelta(days=1)).timestamp() * 1000),
+                     "before": int((world.claim_start - timedelta(days=5)).timestamp() * 1000)}
+        for ms in snapshots.values():
+            path = relay.relay.archive.path("cam-17", ms)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ok, jpeg = cv2.imencode(".jpg", np.zeros((48, 64, 3), np.uint8))
+            path.write_bytes(jpeg.tobytes())
+        clients = {"anonymous": httpx.Client(base_url=relay.url, timeout=30)}
+        for persona in PERSONAS[1:]:
+            viewer, password_hash = policy.from_password(USERNAMES[persona], PASSWORD, "127.0.0.1")
+            cookie = mint_session(SECRET, viewer.user_id, password_hash)
+            clients[persona] = httpx.Client(base_url=relay.url, timeout=30, cookies={SESSION_COOKIE: cookie})
+        yield relay, clients, snapshots
+        for client in clients.values():
+            client.close()
+    finally:
+        relay.stop()
+
+
+def test_every_persona_gets_what_the_table_says(cooperative):
+    relay, clients, snapshots = cooperative
+    assert run_table(relay.url, TABLE, clients, snapshots) == []
+
+
+def test_each_persona_lists_exactly_the_cameras_they_may_watch(cooperative):
+    relay, clients, _ = cooperative
+    listed = {persona: [c["camera"] for c in clients[persona].get("/cameras").json()] for persona in PERSONAS[1:]}
+    assert listed == {
+        "customer_active": ["cam-17"], "customer_expired": [], "customer_other_tree": ["cam-18"],
+        "farmer_other_farm": ["cam-v"], "farmer_this_farm": ["cam-17", "cam-18"],
+        "admin": ["cam-17", "cam-v"],  # every camera seen since start-up
+    }
+
+
+def test_a_customer_lists_only_snapshots_within_the_claim(cooperative):
+    relay, clients, snapshots = cooperative
+    ids = lambda persona: [s["id"] for s in clients[persona].get(  # noqa: E731
+        "/cameras/cam-17/snapshots", params={"start": "0"}).json()]
+    # The relay also archived the live frame it just received: that one is inside the claim too.
+    assert snapshots["inside"] in ids("customer_active") and snapshots["before"] not in ids("customer_active")
+    assert {snapshots["inside"], snapshots["before"]} <= set(ids("farmer_this_farm"))
+
+
+def test_every_route_is_in_the_table(cooperative):
+    relay, _, _ = cooperative
+    assert app_routes(relay.app), "the app lists no routes: the check below would pass vacuously"
+    assert uncovered_routes(relay.app, TABLE) == []
