@@ -43,9 +43,9 @@ class CameraConfig:
 
     idle_s: float = 300.0
     live_fps: float = 2.0
-    width: int = 1280
-    height: int = 720
-    quality: int = 80
+    width: int = 1024
+    height: int = 576
+    quality: int = 75
 
     @classmethod
     def from_settings(cls, settings: Any, **overrides: Any) -> CameraConfig:

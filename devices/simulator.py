@@ -88,6 +88,7 @@ class Simulator:
         """Sample every device each interval, publish, send camera frames when due, until `stop` is set."""
         for agent in self.agents:
             agent.start()
+            time.sleep(0.05)  # units of a real orchard do not all connect in the same millisecond
         wake_on(stop, self.wake)
         next_sample = time.monotonic()
         try:
