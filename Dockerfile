@@ -9,7 +9,8 @@ COPY ingest ./ingest
 COPY streams ./streams
 COPY api ./api
 COPY dashboard ./dashboard
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 orchard && mkdir /data && chown orchard /data
+RUN pip install --no-cache-dir . && useradd --system --uid 10001 orchard \
+    && mkdir /data /registry && chown orchard /data /registry
 USER orchard
 VOLUME /data
 ENTRYPOINT ["orchard"]
