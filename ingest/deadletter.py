@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import logging
-import time
-
-import orjson
 
 from orchard import topics
+from orchard.deadletter import dead_letter
 
 log = logging.getLogger(__name__)
-
-EXCERPT_BYTES = 512
-
-
-def dead_letter(topic: str, reason: str, detail: str, payload: bytes, **extra: object) -> bytes:
-    """The JSON body of a dead letter: `topic`, `reason`, `received_at` and what helps debugging."""
-    body: dict[str, object] = {
-        "topic": topic,
-        "reason": reason,
-        "detail": detail,
-        "received_at": time.time_ns() // 1_000_000,
-        "size": len(payload),
-    }
-    excerpt = payload[:EXCERPT_BYTES]
-    try:
-        body["payload"] = excerpt.decode("utf-8")
-    except UnicodeDecodeError:
-        body["payload_base64"] = base64.b64encode(excerpt).decode("ascii")
-    body.update(extra)
-    return orjson.dumps(body)
 
 
 class DeadLetters:

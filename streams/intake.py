@@ -21,6 +21,7 @@ import orjson
 import paho.mqtt.client as paho
 
 from orchard import topics
+from orchard.deadletter import dead_letter
 from orchard.errors import PayloadError
 from orchard.mqtt import connect, make_client, reason_text
 from streams.hub import Frame
@@ -134,10 +135,10 @@ class Intake:
                 try:
                     frame = await loop.run_in_executor(self._pool, _checked, *arrival)
                 except PayloadError as exc:
-                    self._reject(exc.reason, exc.detail, topic)
+                    self._reject(exc.reason, exc.detail, topic, arrival[3])
                     continue
                 except Exception as exc:  # a decoder bug must not stop the camera's frames
-                    self._reject("undecodable", f"{type(exc).__name__}: {exc}", topic)
+                    self._reject("undecodable", f"{type(exc).__name__}: {exc}", topic, arrival[3])
                     continue
                 self._deliver(frame)
         finally:
@@ -158,12 +159,14 @@ class Intake:
                 if isinstance(camera, str) and topics.ID_PATTERN.fullmatch(camera):
                     self._learn(camera, farm, device)
 
-    def _reject(self, reason: str, detail: str, topic: str) -> None:
+    def _reject(self, reason: str, detail: str, topic: str, payload: bytes = b"") -> None:
         self.stats.rejected.labels(reason).inc()
         if reason not in self._logged:
             self._logged.add(reason)
             log.warning("refusing a camera frame (%s): %s on %s; further %s refusals are counted, not logged",
                         reason, detail, topic[:200], reason)
+        # A JPEG's first bytes say what it claims to be; the rest is no use to whoever debugs it.
+        self.client.publish(topics.DEADLETTER, dead_letter(topic, reason, detail, payload, excerpt_bytes=64), qos=1)
 
     def publish(self, topic: str, payload: bytes) -> None:
         """QoS 1; paho queues it while the broker is away and sends it on reconnection."""

@@ -35,6 +35,7 @@ user orchard-streams
 topic read orchard/+/+/camera/#
 topic read orchard/+/+/status
 topic write orchard/+/+/cmd
+topic write orchard/deadletter
 
 user orchard-simulator
 topic write orchard/+/+/telemetry

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import time
 
-from tests.mqtt_helpers import wait_until
-from tests.streams.conftest import CAMERA, make_jpeg, wait_for_frame
+import orjson
+
+from tests.mqtt_helpers import Collector, wait_until
+from tests.streams.conftest import CAMERA, DEVICE, FARM, make_jpeg, wait_for_frame
 from tests.streams.mjpeg_client import MjpegViewer
 
 
-def test_truncated_and_corrupt_frames_are_refused_counted_and_never_served(relay, camera, caplog):
+def test_truncated_and_corrupt_frames_are_refused_counted_and_never_served(relay, camera, broker, caplog):
+    letters = Collector(broker.url("orchard-ingest"), "orchard/deadletter")
     good = make_jpeg(1)
     camera.publish(good)
     wait_for_frame(relay, good)
@@ -46,8 +49,14 @@ def test_truncated_and_corrupt_frames_are_refused_counted_and_never_served(relay
         final = make_jpeg(3)
         camera.publish(final)
         assert viewer.next().body == final  # the viewer never saw the bad ones
+
+        # Each refusal is also a dead letter saying which camera and why.
+        letters_got = [orjson.loads(letters.get()[1]) for _ in range(5)]
+        assert sorted(d["reason"] for d in letters_got) == ["corrupt", "not_jpeg", "too_small", "truncated", "truncated"]
+        assert {d["topic"] for d in letters_got} == {f"orchard/{FARM}/{DEVICE}/camera/{CAMERA}/jpeg"}
     finally:
         viewer.close()
+        letters.close()
 
 
 def test_frames_of_different_cameras_stay_apart(relay, camera):
