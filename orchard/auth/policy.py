@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchard.auth.camera_tokens import ALL_CAMERAS, read_camera_token
+from orchard.auth.camera_tokens import ALL_CAMERAS, CameraGrant, read_camera_token
 from orchard.auth.errors import AuthError, Forbidden
 from orchard.auth.sessions import password_fingerprint, read_session
 from orchard.auth.throttle import LoginThrottle
@@ -61,6 +61,7 @@ class Policy:
         self.cache_s = cache_s
         self.throttle = throttle or LoginThrottle()
         self._cache: dict[tuple, tuple[float, object]] = {}
+        self._grants: dict[str, CameraGrant] = {}
         self._lock = threading.Lock()
 
     # -- who is asking ----------------------------------------------------------------
@@ -93,7 +94,7 @@ class Policy:
             return Viewer.of(found.user)
 
     def from_camera_token(self, token: str | None) -> Viewer:
-        grant = read_camera_token(self.secret, token)
+        grant = self._grant(token)
         if grant.subject is None:
             return Viewer(None, "camera-token", OPERATOR, grant.cameras)
         try:
@@ -104,6 +105,21 @@ class Policy:
         if viewer is None:
             raise AuthError("the camera token's user is no longer active")
         return Viewer(viewer.user_id, viewer.name, viewer.role, grant.cameras)
+
+    def _grant(self, token: str | None) -> CameraGrant:
+        """A token's grant; verified signatures are remembered until the token expires.
+
+        An <img> polling latest.jpg presents the same token again and again; checking its
+        HMAC once is enough, and the expiry is still checked on every use.
+        """
+        known = self._grants.get(token) if token else None
+        if known is not None and known.expires_at > time.time():
+            return known
+        grant = read_camera_token(self.secret, token)
+        if len(self._grants) >= 10_000:
+            self._grants.clear()
+        self._grants[token] = grant
+        return grant
 
     # -- what they may see ------------------------------------------------------------
 

@@ -92,3 +92,12 @@ def test_operator_camera_token_covers_what_it_names(policy):
     with pytest.raises(Forbidden):
         policy.require_camera(bearer, "cam-17")
     assert policy.tree_ids(bearer) == frozenset()
+
+
+def test_a_remembered_camera_token_still_expires(policy):
+    import time
+    token = mint_camera_token(SECRET, ["cam-v"], 1)
+    policy.require_camera(policy.from_camera_token(token), "cam-v")
+    time.sleep(2.1)
+    with pytest.raises(AuthError, match="expired"):
+        policy.from_camera_token(token)
