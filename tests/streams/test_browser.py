@@ -1,0 +1,52 @@
+"""A customer's browser: headless Chromium shows the relay's live MJPEG in an <img>, token in the URL."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+
+import cv2
+import numpy as np
+
+from tests.services import require
+from tests.streams.conftest import CAMERA, wait_for_frame
+
+ORANGE = (0, 140, 255)  # BGR: the colour of the frame the camera sends
+
+
+def solid_jpeg(colour: tuple[int, int, int]) -> bytes:
+    ok, jpeg = cv2.imencode(".jpg", np.full((360, 640, 3), colour, np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return jpeg.tobytes()
+
+
+def test_chromium_shows_the_live_stream_in_an_img(relay, camera, tmp_path):
+    chromium = require("chromium")
+    frame = solid_jpeg(ORANGE)
+    camera.publish(frame)
+    wait_for_frame(relay, frame)
+    page = tmp_path / "watch.html"
+    page.write_text(
+        "<html><body style='margin:0;background:#000'>"
+        f"<img style='width:640px;height:360px' src='{relay.url}/cameras/{CAMERA}/stream.mjpg?token={relay.token()}'>"
+        "</body></html>")
+    shot = tmp_path / "shot.png"
+    # The camera goes on sending while the browser watches, as a camera in live mode does.
+    watching = threading.Event()
+    sender = threading.Thread(target=lambda: [camera.publish(frame) for _ in iter(lambda: watching.wait(0.5), True)])
+    sender.start()
+    # The stream never ends, so the page never finishes loading: --timeout takes the picture anyway.
+    try:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={tmp_path / 'profile'}", "--window-size=640,360", "--timeout=5000",
+                        f"--screenshot={shot}", page.as_uri()],
+                       capture_output=True, timeout=90)
+    finally:
+        watching.set()
+        sender.join()
+    image = cv2.imread(str(shot))
+    assert image is not None, "Chromium wrote no screenshot"
+    centre = image[image.shape[0] // 2, image.shape[1] // 2].astype(int)
+    assert np.abs(centre - np.array(ORANGE)).max() < 25, f"the page shows {centre.tolist()}, not the camera's frame"
+    assert relay.relay.hub.viewer_count(CAMERA) in (0, 1)  # the browser was a viewer (and may have left)
