@@ -1,7 +1,10 @@
 """MJPEG over HTTP: `multipart/x-mixed-replace`, one part per frame, the device's bytes untouched.
 
 Each part is followed at once by the next boundary, so a browser shows a frame as soon
-as it has it instead of waiting for the next one to begin.
+as it has it instead of waiting for the next one to begin. Chromium (and the WebViews
+built on it, WeChat's among them) still paints a part only once the next part begins,
+so the first frame is sent twice: a viewer of a silent camera sees its last frame, not
+a black box.
 """
 
 from __future__ import annotations
@@ -31,12 +34,15 @@ async def frames(hub: Hub, camera: str, on_sent: Callable[[], None]) -> AsyncIte
     with hub.viewer(camera) as viewer:
         yield OPENING
         seq = 0
+        first = True
         while (frame := await viewer.next_after(seq)) is not None:
             seq = frame.seq
             viewer.sending()
-            yield part_head(frame)
-            yield frame.jpeg
-            yield AFTER_PART
+            for _ in range(2 if first else 1):
+                yield part_head(frame)
+                yield frame.jpeg
+                yield AFTER_PART
+            first = False
             viewer.sent()
             on_sent()
 

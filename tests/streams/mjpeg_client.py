@@ -1,5 +1,8 @@
 """A browser-like MJPEG viewer on a raw socket: de-chunks the HTTP response and splits the parts.
 
+Like a browser it shows a frame once: a part repeating the previous one (the relay
+sends a stream's first frame twice, see streams/mjpeg.py) is counted in `repeats`.
+
 A raw socket lets a test stall (never read), shut the connection at any point, and
 stop the reading thread at once, which an HTTP library does not.
 """
@@ -39,6 +42,7 @@ class MjpegViewer:
         self.headers: dict[str, str] = {}
         self.error: BaseException | None = None
         self.ended = threading.Event()
+        self.repeats = 0
         self._thread = threading.Thread(target=self._read, daemon=True) if read else None
         if self._thread:
             self._thread.start()
@@ -66,6 +70,7 @@ class MjpegViewer:
             boundary = self.headers["content-type"].split("boundary=", 1)[1].encode()
             body = _Dechunked(stream)
             body.until(b"--" + boundary + b"\r\n")
+            last_time, last_jpeg = None, None
             while True:
                 head = body.until(b"\r\n\r\n")
                 headers = {}
@@ -73,7 +78,11 @@ class MjpegViewer:
                     name, _, value = line.partition(":")
                     headers[name.strip().lower()] = value.strip()
                 jpeg = body.exactly(int(headers["content-length"]))
-                self.parts.put(Part(time.monotonic(), headers, jpeg))
+                if headers.get("x-frame-time") == last_time and jpeg == last_jpeg:
+                    self.repeats += 1
+                else:
+                    self.parts.put(Part(time.monotonic(), headers, jpeg))
+                last_time, last_jpeg = headers.get("x-frame-time"), jpeg
                 body.until(b"\r\n--" + boundary + b"\r\n")
         except (OSError, EOFError, ValueError, IndexError, KeyError) as exc:
             self.error = exc

@@ -20,6 +20,36 @@ def solid_jpeg(colour: tuple[int, int, int]) -> bytes:
     return jpeg.tobytes()
 
 
+def screenshot(chromium: str, page, shot, profile) -> np.ndarray:
+    # The stream never ends, so the page never finishes loading: --timeout takes the picture anyway.
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={profile}", "--window-size=640,360", "--timeout=5000",
+                    f"--screenshot={shot}", page.as_uri()],
+                   capture_output=True, timeout=90)
+    image = cv2.imread(str(shot))
+    assert image is not None, "Chromium wrote no screenshot"
+    return image[image.shape[0] // 2, image.shape[1] // 2].astype(int)
+
+
+def watch_page(relay, tmp_path):
+    page = tmp_path / "watch.html"
+    page.write_text(
+        "<html><body style='margin:0;background:#000'>"
+        f"<img style='width:640px;height:360px' src='{relay.url}/cameras/{CAMERA}/stream.mjpg?token={relay.token()}'>"
+        "</body></html>")
+    return page
+
+
+def test_chromium_shows_a_silent_cameras_last_frame(relay, camera, tmp_path):
+    chromium = require("chromium")
+    frame = solid_jpeg(ORANGE)
+    camera.publish(frame)
+    wait_for_frame(relay, frame)
+    centre = screenshot(chromium, watch_page(relay, tmp_path), tmp_path / "shot.png", tmp_path / "profile")
+    assert np.abs(centre - np.array(ORANGE)).max() < 25, f"the page shows {centre.tolist()}, not the last frame"
+
+
 def test_chromium_shows_the_live_stream_in_an_img(relay, camera, tmp_path):
     chromium = require("chromium")
     frame = solid_jpeg(ORANGE)
