@@ -3,9 +3,10 @@
 A frame is served byte for byte as the device sent it, so what a browser would choke
 on has to be caught here: wrong size, a missing start or end marker (a cut-off
 upload), a broken header, a stray marker inside the image data (two frames spliced,
-a reused buffer), or tables the decoder cannot use. libjpeg, as OpenCV runs it, only
-warns about damaged bits inside the image data, so those pass: the browser shows a
-smeared picture, nothing worse.
+a reused buffer), or tables the decoder cannot use. The decode is libjpeg-turbo's in
+strict mode (simplejpeg), which refuses what libjpeg only warns about — damaged image
+data that OpenCV would decode into a smeared picture. Damage that still decodes
+cleanly cannot be told from a picture without a checksum.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import re
 import struct
 from dataclasses import dataclass
 
-import cv2
-import numpy as np
+import simplejpeg
 
 from orchard.errors import PayloadError
 
@@ -106,10 +106,14 @@ def _walk_scans(payload: bytes, pos: int) -> None:
 
 
 def check_decodes(payload: bytes) -> None:
-    """Decode at 1/8 scale in grey (a few ms even for large frames); PayloadError if it fails."""
-    image = cv2.imdecode(np.frombuffer(payload, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_8)
-    if image is None or image.size == 0:
-        raise PayloadError("undecodable", "the JPEG decoder could not read the image data")
+    """Decode at 1/8 scale in grey (about a millisecond for a 1024x576 frame); PayloadError if it fails."""
+    try:
+        image = simplejpeg.decode_jpeg(payload, colorspace="GRAY", min_factor=8, strict=True)
+    except ValueError as exc:
+        reason = "corrupt" if "corrupt" in str(exc).lower() or "premature" in str(exc).lower() else "undecodable"
+        raise PayloadError(reason, f"the JPEG decoder refused the image data: {str(exc)[:120]}") from None
+    if image.size == 0:
+        raise PayloadError("undecodable", "the JPEG decoder found no image data")
 
 
 def check_jpeg(payload: bytes) -> JpegInfo:

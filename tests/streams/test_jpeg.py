@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import struct
 
 import cv2
@@ -72,3 +73,23 @@ def test_bad_payloads_are_refused_with_a_reason(payload, reason):
     with pytest.raises(PayloadError) as caught:
         check_jpeg(payload)
     assert caught.value.reason == reason
+
+
+def test_damaged_image_data_that_opencv_would_smear_is_refused():
+    jpeg = make_jpeg(7, width=640, height=360, noise=True)
+    flips = random.Random(3)
+    refused = 0
+    for _ in range(200):
+        damaged = bytearray(jpeg)
+        damaged[flips.randrange(len(jpeg) // 4, len(jpeg) - 10)] ^= 1 << flips.randrange(8)
+        damaged = bytes(damaged)
+        if cv2.imdecode(np.frombuffer(damaged, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_8) is None:
+            continue  # OpenCV would have refused this one too
+        try:
+            check_jpeg(damaged)
+        except PayloadError as exc:
+            assert exc.reason in ("corrupt", "undecodable")
+            refused += 1
+    # Single flipped bits often still decode cleanly (nothing can tell them from a picture);
+    # those libjpeg complains about must not reach a viewer.
+    assert refused >= 10
