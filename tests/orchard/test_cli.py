@@ -38,7 +38,8 @@ def test_a_typo_in_a_variable_name_is_caught():
 def test_the_demo_runs_and_readings_shows_every_device(tmp_path):
     env = {"ORCHARD_DATA_DIR": str(tmp_path)}
     demo = orchard("demo", "--duration", "6", "--interval", "1", "--backfill-hours", "1",
-                   "--mqtt-port", str(free_port()), env=env, timeout=120)
+                   "--mqtt-port", str(free_port()), "--streams-port", str(free_port()),
+                   "--api-port", str(free_port()), env=env, timeout=120)
     assert demo.returncode == 0, demo.stderr[-2000:]
     assert "demo stopped" in demo.stdout
     table = orchard("readings", env=env).stdout.splitlines()
