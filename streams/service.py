@@ -17,7 +17,8 @@ from streams.hub import Frame, Hub
 from streams.intake import Intake
 from streams.live import LiveMode, LiveTiming
 from streams.stats import StreamsStats
-from streams.timelapse import FOURCCS, MAX_FRAMES, Timelapses
+from streams.timelapse import MAX_FRAMES, Timelapses
+from streams.video import CODECS
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class Relay:
         stall_s: float = 60.0,
         cleanup_every_s: float = 3600.0,
         timelapse_max_frames: int = MAX_FRAMES,
-        timelapse_fourccs: tuple[str, ...] = FOURCCS,
+        timelapse_fourccs: tuple[str, ...] = CODECS,
         policy: Policy | None = None,
     ) -> None:
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None

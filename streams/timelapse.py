@@ -12,7 +12,6 @@ import asyncio
 import logging
 import os
 import secrets
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,44 +19,21 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from orchard.errors import OrchardError
 from streams.archive import Archive, Snapshot
 from streams.errors import NotFound
 from streams.stats import StreamsStats
+from streams.video import CODECS, open_writer, pick_codec
 
 log = logging.getLogger(__name__)
 
-# H.264 where the OpenCV build has an encoder (every browser plays it); else MPEG-4 Part 2,
-# which the opencv-python-headless wheels always have (VLC and most phones play it, Chrome does not).
-FOURCCS = ("avc1", "mp4v")
 MAX_WIDTH = 1280
 MAX_FRAMES = 1800
 CACHE_MAX_AGE_S = 86400.0
 
 
-def pick_fourcc(candidates: tuple[str, ...] = FOURCCS) -> str:
-    """The first codec that writes an .mp4 this OpenCV can read back frame for frame."""
-    with tempfile.TemporaryDirectory(prefix="orchard-fourcc-") as tmp:
-        for fourcc in candidates:
-            path = os.path.join(tmp, f"probe-{fourcc}.mp4")
-            writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*fourcc), 2, (64, 48))
-            if not writer.isOpened():
-                continue
-            for shade in (40, 200):
-                writer.write(np.full((48, 64, 3), shade, np.uint8))
-            writer.release()
-            if _count_frames(path) == 2:
-                return fourcc
-    raise OrchardError(f"this OpenCV build cannot write any of {', '.join(candidates)} into .mp4")
-
-
-def _count_frames(path: str | Path) -> int:
-    capture = cv2.VideoCapture(str(path))
-    count = 0
-    while capture.read()[0]:
-        count += 1
-    capture.release()
-    return count
+def pick_fourcc(candidates: tuple[str, ...] = CODECS) -> str:
+    """The first of `candidates` this machine can encode and OpenCV read back (see streams/video.py)."""
+    return pick_codec(candidates)
 
 
 def evenly(snapshots: list[Snapshot], limit: int) -> list[Snapshot]:
@@ -80,7 +56,7 @@ def stamp(image: np.ndarray, ms: int) -> None:
 
 
 def encode(snapshots: list[Snapshot], out: Path, fps: int, fourcc: str) -> int:
-    """Write the video to `out` (via a temporary file); return the frames written."""
+    """Write the video to `out` (via a temporary file) with codec `fourcc`; return the frames written."""
     temp = out.with_name(f".{out.stem}-{secrets.token_hex(4)}.mp4")
     writer, size, written = None, None, 0
     try:
@@ -93,9 +69,7 @@ def encode(snapshots: list[Snapshot], out: Path, fps: int, fourcc: str) -> int:
                 if width > MAX_WIDTH:
                     width, height = MAX_WIDTH, round(height * MAX_WIDTH / width)
                 size = (width - width % 2, height - height % 2)
-                writer = cv2.VideoWriter(str(temp), cv2.VideoWriter_fourcc(*fourcc), fps, size)
-                if not writer.isOpened():
-                    raise OrchardError(f"OpenCV could not open a {fourcc} video writer")
+                writer = open_writer(fourcc, temp, fps, size)
             if (image.shape[1], image.shape[0]) != size:
                 image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
             stamp(image, snap.id)
@@ -103,7 +77,7 @@ def encode(snapshots: list[Snapshot], out: Path, fps: int, fourcc: str) -> int:
             written += 1
         if writer is None:
             raise NotFound("none of the snapshots in that range could be read")
-        writer.release()
+        writer.close()
         os.replace(temp, out)
         return written
     finally:
@@ -120,7 +94,7 @@ def _cached(path: Path) -> bool:
 
 class Timelapses:
     def __init__(self, archive: Archive, cache_dir: Path, stats: StreamsStats,
-                 max_frames: int = MAX_FRAMES, fourccs: tuple[str, ...] = FOURCCS) -> None:
+                 max_frames: int = MAX_FRAMES, fourccs: tuple[str, ...] = CODECS) -> None:
         self.archive = archive
         self.cache_dir = cache_dir
         self.stats = stats
@@ -154,6 +128,8 @@ class Timelapses:
         if self._fourcc is None:
             self._fourcc = pick_fourcc(self.fourccs)
             log.info("timelapse videos use the %s codec", self._fourcc)
+            if self._fourcc == "mp4v":
+                log.warning("no H.264 encoder (install PyAV): timelapses will not play in phone browsers")
         path.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         written = encode(frames, path, fps, self._fourcc)
