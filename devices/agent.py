@@ -175,6 +175,7 @@ class Agent:
     def stop(self) -> None:
         """Disconnect cleanly: the broker then publishes no last will, so say offline ourselves."""
         self._stopping = True
+        self.supervisor.stop()  # the uplink ends now because it was told to, not on its own
         self._uplink_stop.set()
         if self._uplink is not None:
             self._uplink.join(timeout=5)

@@ -68,13 +68,16 @@ class Relay:
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
-            while data := src.recv(65536):
-                if not self._up.is_set():
+            while True:
+                data = src.recv(65536)
+                if not self._up.is_set():  # a FIN waits too: the other side learns nothing while cut
                     held_since = time.monotonic()
                     self._up.wait()
                     delay = next_retransmission(held_since, self._restored_at) - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
+                if not data:
+                    break
                 dst.sendall(data)
         except OSError:
             pass
