@@ -179,9 +179,10 @@ def publish_rate_with_backlog(work: Path, autosave_s: int, messages: int) -> flo
         client.loop_start()
         payload = orjson.dumps({"ts": 1_790_000_000_000, "values": {"soil_moisture_pct": 31.5}})
         started = time.perf_counter()
-        infos = [client.publish(TOPIC, payload, qos=1) for _ in range(messages)]
-        for info in infos:
-            info.wait_for_publish(120)
+        for chunk in range(0, messages, 20_000):  # paho's message ids run out at 65,535 outstanding
+            infos = [client.publish(TOPIC, payload, qos=1) for _ in range(min(20_000, messages - chunk))]
+            for info in infos:
+                info.wait_for_publish(120)
         rate = messages / (time.perf_counter() - started)
         client.disconnect()
         client.loop_stop()
