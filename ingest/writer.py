@@ -82,15 +82,18 @@ class Writer:
         replayed = 0
         deadline = time.monotonic() + budget_s
         while len(self.spool) and time.monotonic() < deadline:
+            stored: list[int] = []  # deleted together: one fsynced transaction per pass, not per batch
             for row_id, blob in self.spool.peek(8):
                 readings = unpack(blob)
                 try:
                     self._to_store(readings)
                 except StoreUnavailable as exc:
+                    self.spool.delete(stored)
                     self._went_down(exc)
                     return replayed
-                self.spool.delete([row_id])
+                stored.append(row_id)
                 replayed += len(readings)
+            self.spool.delete(stored)
         self.stats.spool_depth.set(len(self.spool))
         if not len(self.spool):
             log.info("spool replayed: the store has every reading again")

@@ -39,8 +39,10 @@ def test_a_worker_that_dies_is_reported_and_its_batch_is_redelivered(broker, tmp
     ingester = Ingester(broker.url("orchard-ingest"), store, tmp_path / "spool.db", client_id=client_id, batch_ms=20)
     ingester.start()
     try:
-        publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry", b'{"air_temp_c": 20}')
-        wait_until(lambda: ingester.stats.value("orchard_ingest_readings_stored_total") == 1, message="one stored")
+        def stored() -> bool:  # publish until the ingester has subscribed and stores
+            publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry", b'{"air_temp_c": 20}')
+            return ingester.stats.value("orchard_ingest_readings_stored_total") >= 1
+        wait_until(stored, interval=0.5, message="the ingester storing")
         assert ingester.stats.value("orchard_ingest_worker_up") == 1
 
         store.broken = True
@@ -56,13 +58,13 @@ def test_a_worker_that_dies_is_reported_and_its_batch_is_redelivered(broker, tmp
     again = Ingester(broker.url("orchard-ingest"), open_store(url), tmp_path / "spool.db", client_id=client_id,
                      batch_ms=20)
     again.start()
+    def redelivered() -> bool:
+        with open_store(url) as check:
+            return any(latest.value == 21.5 for latest in check.latest({"device": "dev-a"}))
     try:
-        wait_until(lambda: again.stats.value("orchard_ingest_readings_stored_total") == 1,
-                   message="the unacknowledged reading stored by the next ingester")
+        wait_until(redelivered, message="the unacknowledged reading stored by the next ingester")
     finally:
         again.stop()
-    with open_store(url) as check:
-        assert any(latest.value == 21.5 for latest in check.latest({"device": "dev-a"}))
 
 
 def test_the_ingest_command_exits_non_zero_when_its_worker_dies(broker, tmp_path):
