@@ -9,6 +9,7 @@ import orjson
 
 from orchard.spool import Spool
 from devices.agent import Agent
+from devices.simulator import Simulator
 from tests.ingest.conftest import CountingSensor, stepping_clock
 from tests.mqtt_helpers import Collector, wait_until
 from tests.relay import Relay
@@ -57,3 +58,26 @@ def test_sampling_and_spooling_keep_their_schedule_through_a_silent_cut_off(brok
         received.close()
         relay.close()
         agent.spool.close()
+
+
+def test_the_simulator_keeps_sampling_every_unit_through_a_silent_cut_off(broker, tmp_path):
+    relay = Relay(broker.port)
+    url = broker.url("orchard-simulator").replace(f":{broker.port}", f":{relay.port}")
+    simulator = Simulator(url, tmp_path, "farm1", devices=3, interval_s=INTERVAL_S, cameras=False)
+    stop = threading.Event()
+    loop = threading.Thread(target=simulator.run, args=(stop,))
+    try:
+        loop.start()
+        wait_until(lambda: simulator.published >= 6, message="the simulated units publishing")
+        relay.cut()
+        before = [len(agent.spool) for agent in simulator.agents]
+        time.sleep(CUT_S)
+        grown = [len(agent.spool) - n for agent, n in zip(simulator.agents, before)]
+        assert all(g >= CUT_S / INTERVAL_S / 2 for g in grown), f"readings spooled per unit in {CUT_S}s: {grown}"
+        relay.restore()
+        wait_until(lambda: all(len(agent.spool) <= 2 for agent in simulator.agents), timeout=40,
+                   message="every unit's spool drained after the link returned")
+    finally:
+        stop.set()
+        loop.join(timeout=30)
+        relay.close()
