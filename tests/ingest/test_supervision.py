@@ -8,6 +8,8 @@ import sys
 import textwrap
 import uuid
 
+import pytest
+
 from orchard.store import open_store
 from orchard.supervise import EXIT_FAILED
 from ingest.service import Ingester
@@ -67,15 +69,24 @@ def test_a_worker_that_dies_is_reported_and_its_batch_is_redelivered(broker, tmp
         again.stop()
 
 
-def test_the_ingest_command_exits_non_zero_when_its_worker_dies(broker, tmp_path):
-    script = textwrap.dedent("""
-        import sys
-        import ingest.decode
+BUGS = {
+    # the worker thread
+    "ingest-worker": ("ingest.decode", "Decoder", "decode", "KeyError('a bug in decoding')"),
+    # paho's network thread, through the message callback
+    "paho-mqtt-client-": ("ingest.subscriber", "Subscriber", "_on_message", "KeyError('a bug in decoding')"),
+}
 
-        def bug(self, topic, payload, now_ms):
-            raise KeyError("a bug in decoding")
 
-        ingest.decode.Decoder.decode = bug
+@pytest.mark.parametrize("thread", sorted(BUGS))
+def test_the_ingest_command_exits_non_zero_when_one_of_its_threads_dies(broker, tmp_path, thread):
+    module, cls, method, error = BUGS[thread]
+    script = textwrap.dedent(f"""
+        import {module}
+
+        def bug(self, *args):
+            raise {error}
+
+        {module}.{cls}.{method} = bug
         from ingest.__main__ import command
         command(["--port", "0"])
     """)
@@ -94,4 +105,4 @@ def test_the_ingest_command_exits_non_zero_when_its_worker_dies(broker, tmp_path
         process.kill()
         process.wait()
     assert process.returncode == EXIT_FAILED, output
-    assert "ingest-worker failed" in output and "KeyError: 'a bug in decoding'" in output
+    assert f"{thread}" in output and "failed; stopping" in output and "KeyError: 'a bug in decoding'" in output
