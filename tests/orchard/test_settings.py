@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from orchard.auth.camera_tokens import read_camera_token
+from orchard.auth import read_camera_token
 from orchard.errors import SettingsError
 from orchard.settings import Settings
 
