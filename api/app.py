@@ -12,9 +12,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchard.auth import TooManyAttempts
+from orchard.auth.setup import policy_for
 from orchard.errors import OrchardError, StoreUnavailable
-from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
 from api.routes import ROUTERS
@@ -29,10 +28,10 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
                store: TimeSeriesStore | None = None, policy_cache_s: float = 5.0) -> FastAPI:
     """The management API for `settings`; tests may hand in their own registry sessions and store."""
     own_store, own_sessions = store is None, sessions is None
+    policy = policy_for(settings, sessions, cache_s=policy_cache_s)  # first: a weak secret stops the start
     services = Services(
-        sessions or session_factory(settings.db_url),
-        store if store is not None else open_store(settings.store_url, token=_secret(settings.influx_token)),
-        _secret(settings.secret_key), _secret(settings.shop_secret), policy_cache_s=policy_cache_s,
+        policy, store if store is not None else open_store(settings.store_url, token=_secret(settings.influx_token)),
+        _secret(settings.shop_secret), public_url=settings.public_url,
     )
 
     @asynccontextmanager
@@ -40,6 +39,7 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
         try:
             yield {"services": services}  # each request's state: what api.services hands to routes
         finally:
+            services.policy.logins.close()
             if own_store:
                 services.store.close()
             if own_sessions:
@@ -97,7 +97,7 @@ async def refuse(request: Request, exc: Exception) -> JSONResponse:
     if problems:
         body["problems"] = [{"line": p.line, "column": p.column, "message": p.message} for p in problems]
     headers = {"Cache-Control": "no-store"}
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(getattr(exc, "retry_after", None), int):  # 429 throttled, 503 logins busy
         headers["Retry-After"] = str(exc.retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="orchard"'

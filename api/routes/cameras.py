@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from orchard.auth import mint_camera_token
 from orchard.auth.policy import Policy, Viewer
 from orchard.registry import orchards
 from orchard.registry.models import Camera
@@ -126,6 +125,6 @@ def camera_token(camera_id: str, viewer: CurrentViewer, services: ServicesDep,
     with services.reading() as session:
         camera = _camera(services, viewer, camera_id, session).id
     now = datetime.now(timezone.utc)
-    token = mint_camera_token(services.secret, [camera], ttl_s, subject=str(viewer.user_id), now=now.timestamp())
+    token = services.policy.camera_token(viewer, [camera], ttl_s, now=now.timestamp())
     return CameraToken(camera=camera, token=token,
                        expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, timezone.utc))

@@ -20,6 +20,15 @@ class TooManyAttempts(AuthError):
 
     status_code = 429
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins; try again in {retry_after} s")
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message or f"too many failed logins; try again in {retry_after} s")
         self.retry_after = retry_after
+
+
+class LoginsBusy(TooManyAttempts):
+    """Every password-checking slot is taken; try again after `retry_after` seconds (HTTP 503)."""
+
+    status_code = 503
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__(retry_after, f"too many logins at once; try again in {retry_after} s")

@@ -1,0 +1,74 @@
+"""Password logins: one normalized name, throttled, and checked on a few threads of their own.
+
+argon2 takes 64 MiB and most of a core per check. Checks run on `slots` threads (one per
+core) apart from the request thread pool, with at most as many again waiting; a login
+beyond that is answered at once with LoginsBusy (503, Retry-After), so a flood of
+guesses neither starves people who are logged in nor eats the server's memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from orchard.auth.errors import AuthError, LoginsBusy
+from orchard.auth.throttle import LoginThrottle
+from orchard.auth.viewer import Viewer
+from orchard.registry.people import authenticate, normalize_username
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class PasswordLogin:
+    """Who a username and password belong to, or AuthError / TooManyAttempts / LoginsBusy."""
+
+    def __init__(self, sessions: sessionmaker[Session], throttle: LoginThrottle | None = None,
+                 slots: int | None = None, waiting: int | None = None) -> None:
+        self.sessions = sessions
+        self.throttle = throttle or LoginThrottle()
+        self.slots = slots or cores()
+        self.most = self.slots + (self.slots if waiting is None else waiting)
+        self._executor: ThreadPoolExecutor | None = None
+        self._taken = 0
+        self._lock = threading.Lock()
+
+    def check(self, username: str, password: str, address: str) -> tuple[Viewer, int]:
+        """The viewer and their credential generation (for the session cookie); runs argon2 on this thread."""
+        name = normalize_username(username)
+        self.throttle.check(name, address)
+        with self.sessions.begin() as session:
+            user = authenticate(session, name, password)
+            if user is None:
+                self.throttle.failed(name, address)
+                raise AuthError("wrong username or password")
+            self.throttle.succeeded(name, address)
+            return Viewer.of(user), user.credential_generation
+
+    async def check_async(self, username: str, password: str, address: str) -> tuple[Viewer, int]:
+        """As `check`, on the login threads; LoginsBusy at once when they and their queue are full."""
+        self.throttle.check(normalize_username(username), address)  # a paused guess costs no slot
+        with self._lock:
+            if self._taken >= self.most:
+                raise LoginsBusy(retry_after=1)
+            self._taken += 1
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="password-check")
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._executor, self.check, username, password, address)
+        finally:
+            with self._lock:
+                self._taken -= 1
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
