@@ -117,16 +117,20 @@ class Flood:
         self.thread.join(timeout=120)
 
 
-def login_time(url: str, username: str, password: str, times: int) -> float:
-    """Median seconds of a login attempt, each from a new address so the throttle stays out of it."""
-    spent = []
+def login_times(url: str, kinds: dict[str, tuple[str, str]], rounds: int) -> dict[str, float]:
+    """Median seconds of a login attempt per kind, interleaved so the machine's load drifts alike for all.
+
+    Each attempt comes from a new address, so the throttle stays out of it.
+    """
+    spent: dict[str, list[float]] = {kind: [] for kind in kinds}
     with httpx.Client(base_url=url, timeout=60) as client:
-        for _ in range(times):
-            started = time.perf_counter()
-            client.post("/api/login", json={"username": username, "password": password},
-                        headers={"X-Forwarded-For": random_address()})
-            spent.append(time.perf_counter() - started)
-    return statistics.median(spent)
+        for _ in range(rounds):
+            for kind, (username, password) in kinds.items():
+                started = time.perf_counter()
+                client.post("/api/login", json={"username": username, "password": password},
+                            headers={"X-Forwarded-For": random_address()})
+                spent[kind].append(time.perf_counter() - started)
+    return {kind: statistics.median(times) for kind, times in spent.items()}
 
 
 def main() -> None:
@@ -158,11 +162,11 @@ def main() -> None:
             print(f"    server memory: {rss_before / 2**20:.0f} MB before, {rss_peak / 2**20:.0f} MB during, "
                   f"{rss_after / 2**20:.0f} MB after")
             time.sleep(2)
-            base = login_time(url, "wrongpw", "not it", 9)
+            times = login_times(url, {"wrong password": ("wrongpw", "not it"), "unknown name": ("nobody-here", "x"),
+                                      "deactivated": ("gone", PASSWORD), "no password": ("nopass", "x")}, 15)
+            base = times.pop("wrong password")
             print(f"(2) login, wrong password: {base * 1e3:.1f} ms (baseline)")
-            for label, name, password in (("unknown name", "nobody-here", "x"), ("deactivated", "gone", PASSWORD),
-                                          ("no password", "nopass", "x")):
-                spent = login_time(url, name, password, 9)
+            for label, spent in times.items():
                 print(f"    {label}: {spent * 1e3:.1f} ms, ratio {spent / base:.2f} (target ~1)")
         finally:
             process.terminate()

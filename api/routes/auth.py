@@ -25,8 +25,7 @@ class Login(BaseModel):
 
 
 @router.post("/login", responses={401: {"description": "wrong username or password"},
-                                  429: {"description": "too many failed logins; see Retry-After"},
-                                  503: {"description": "too many logins at once; see Retry-After"}})
+                                  429: {"description": "too many failed logins, or logins at once; see Retry-After"}})
 async def login(body: Login, request: Request, response: Response, services: ServicesDep) -> UserOut:
     """Check a password and set the `orchard_session` cookie (HttpOnly, SameSite=Lax, Secure over https).
 

@@ -26,9 +26,7 @@ class TooManyAttempts(AuthError):
 
 
 class LoginsBusy(TooManyAttempts):
-    """Every password-checking slot is taken; try again after `retry_after` seconds (HTTP 503)."""
-
-    status_code = 503
+    """Every password-checking slot is taken; try again after `retry_after` seconds (HTTP 429, not logged)."""
 
     def __init__(self, retry_after: int = 1) -> None:
         super().__init__(retry_after, f"too many logins at once; try again in {retry_after} s")

@@ -1,9 +1,10 @@
 """Password logins: one normalized name, throttled, and checked on a few threads of their own.
 
 argon2 takes 64 MiB and most of a core per check. Checks run on `slots` threads (one per
-core) apart from the request thread pool, with at most as many again waiting; a login
-beyond that is answered at once with LoginsBusy (503, Retry-After), so a flood of
-guesses neither starves people who are logged in nor eats the server's memory.
+core) apart from the request thread pool, at a lower CPU priority than requests, with at
+most as many again waiting; a login beyond that is answered at once with LoginsBusy (429,
+Retry-After), so a flood of guesses neither starves people who are logged in nor eats the
+server's memory.
 """
 
 from __future__ import annotations
@@ -19,6 +20,16 @@ from orchard.auth.errors import AuthError, LoginsBusy
 from orchard.auth.throttle import LoginThrottle
 from orchard.auth.viewer import Viewer
 from orchard.registry.people import authenticate, normalize_username
+
+
+CHECK_NICENESS = 10  # requests of logged-in people come first; argon2's own lane threads inherit it
+
+
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)  # Linux: per thread
+    except (AttributeError, OSError):  # elsewhere it would lower the whole process: leave it
+        pass
 
 
 def cores() -> int:
@@ -61,7 +72,8 @@ class PasswordLogin:
                 raise LoginsBusy(retry_after=1)
             self._taken += 1
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="password-check")
+                self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="password-check",
+                                                    initializer=_lower_priority)
         try:
             return await asyncio.get_running_loop().run_in_executor(
                 self._executor, self.check, username, password, address)

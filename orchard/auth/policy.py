@@ -61,7 +61,7 @@ class Policy:
         return self.logins.check(username, password, address)
 
     async def log_in(self, username: str, password: str, address: str) -> tuple[Viewer, int]:
-        """As from_password, for web apps: on the login threads, LoginsBusy (503) when they are full."""
+        """As from_password, for web apps: on the login threads, LoginsBusy (429) when they are full."""
         return await self.logins.check_async(username, password, address)
 
     def log_out(self, cookie: str | None) -> None:
