@@ -45,7 +45,7 @@ class PasswordLogin:
     def __init__(self, sessions: sessionmaker[Session], throttle: LoginThrottle | None = None,
                  slots: int | None = None, waiting: int | None = None) -> None:
         self.sessions = sessions
-        self.throttle = throttle or LoginThrottle()
+        self.throttle = throttle or LoginThrottle(sessions)
         self.slots = slots or cores()
         self.most = self.slots + (self.slots if waiting is None else waiting)
         self._executor: ThreadPoolExecutor | None = None
@@ -56,17 +56,11 @@ class PasswordLogin:
         """The viewer and their credential generation (for the session cookie); runs argon2 on this thread."""
         name = normalize_username(username)
         self.throttle.check(name, address)
-        with self.sessions.begin() as session:
-            user = authenticate(session, name, password)
-            if user is None:
-                self.throttle.failed(name, address)
-                raise AuthError("wrong username or password")
-            self.throttle.succeeded(name, address)
-            return Viewer.of(user), user.credential_generation
+        return self._verify(name, password, address)
 
     async def check_async(self, username: str, password: str, address: str) -> tuple[Viewer, int]:
         """As `check`, on the login threads; LoginsBusy at once when they and their queue are full."""
-        self.throttle.check(normalize_username(username), address)  # a paused guess costs no slot
+        name = normalize_username(username)
         with self._lock:
             if self._taken >= self.most:
                 raise LoginsBusy(retry_after=1)
@@ -75,11 +69,23 @@ class PasswordLogin:
                 self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="password-check",
                                                     initializer=_lower_priority)
         try:
+            await asyncio.to_thread(self.throttle.check, name, address)  # a paused guess costs no hashing
             return await asyncio.get_running_loop().run_in_executor(
-                self._executor, self.check, username, password, address)
+                self._executor, self._verify, name, password, address)
         finally:
             with self._lock:
                 self._taken -= 1
+
+    def _verify(self, name: str, password: str, address: str) -> tuple[Viewer, int]:
+        with self.sessions.begin() as session:
+            user = authenticate(session, name, password)
+            if user is not None:
+                found = Viewer.of(user), user.credential_generation
+        if user is None:
+            self.throttle.failed(name, address)
+            raise AuthError("wrong username or password")
+        self.throttle.succeeded(name, address)
+        return found
 
     def close(self) -> None:
         if self._executor is not None:

@@ -1,4 +1,4 @@
-"""The registry's tables: farms, plots, trees, devices, cameras, users, claims and API tokens."""
+"""The registry's tables: farms, plots, trees, devices, cameras, users, claims, API tokens, the login throttle."""
 
 from __future__ import annotations
 
@@ -285,3 +285,24 @@ class ApiToken(Base):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the throttle's window, so every API and dashboard process counts it."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(254), index=True)  # normalized, whether such a user exists or not
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class KnownLogin(Base):
+    """An address a name logged in from: it is still let in while someone else guesses that name."""
+
+    __tablename__ = "known_logins"
+
+    name: Mapped[str] = mapped_column(String(254), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_at: Mapped[datetime] = mapped_column(index=True)
