@@ -1,8 +1,8 @@
 """Password logins: one normalized name, throttled, and checked on a few threads of their own.
 
-argon2 takes 64 MiB and most of a core per check. Checks run on `slots` threads (one per
-core) apart from the request thread pool, at a lower CPU priority than requests, with at
-most as many again waiting; a login beyond that is answered at once with LoginsBusy (429,
+argon2 takes 64 MiB and four threads per check. Checks run `slots` at a time (cores / 4,
+at least one) apart from the request thread pool, at the lowest CPU priority (nice 19),
+with at most two per slot waiting; a login beyond that is answered at once with LoginsBusy (429,
 Retry-After), so a flood of guesses neither starves people who are logged in nor eats the
 server's memory.
 """
@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from orchard.auth.errors import AuthError, LoginsBusy
 from orchard.auth.throttle import LoginThrottle
 from orchard.auth.viewer import Viewer
+from orchard.registry.passwords import HASH_THREADS
 from orchard.registry.people import authenticate, normalize_username
 
 
-CHECK_NICENESS = 10  # requests of logged-in people come first; argon2's own lane threads inherit it
+CHECK_NICENESS = 19  # requests of logged-in people come first; argon2's own lane threads inherit it
 
 
 def _lower_priority() -> None:
@@ -46,8 +47,8 @@ class PasswordLogin:
                  slots: int | None = None, waiting: int | None = None) -> None:
         self.sessions = sessions
         self.throttle = throttle or LoginThrottle(sessions)
-        self.slots = slots or cores()
-        self.most = self.slots + (self.slots if waiting is None else waiting)
+        self.slots = slots or max(1, cores() // HASH_THREADS)
+        self.most = self.slots + (2 * self.slots if waiting is None else waiting)
         self._executor: ThreadPoolExecutor | None = None
         self._taken = 0
         self._lock = threading.Lock()
