@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from orchard.auth.policy import Policy
 from orchard.auth.secret import check_secret
