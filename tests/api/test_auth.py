@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import httpx
 import pytest
+from sqlalchemy import delete
 
 from orchard.auth import AuthError
 from orchard.auth.policy import Policy
 from orchard.auth.sessions import SESSION_COOKIE, SESSION_TTL_S, mint_session
-from tests.api.conftest import SECRET
+from orchard.registry.models import LoginFailure
+from tests.api.conftest import SECRET, signed
+from tests.services import REPO, free_port, wait_for_port
 from tests.world import PASSWORD
 
 
@@ -216,3 +224,40 @@ def test_an_expired_token_is_refused_and_a_past_expiry_is_422(api):
     assert httpx.get(f"{api.url}/api/me", headers=bearer).status_code == 200
     time.sleep(2.2)
     assert httpx.get(f"{api.url}/api/me", headers=bearer).status_code == 401
+
+
+@pytest.mark.parametrize("spelling, answer", [("\u3000ＡＮＡ ", 201), ("a na", 422)])
+def test_the_shop_webhook_finds_customers_by_the_one_form_of_their_name(start_api, spelling, answer):
+    server = start_api()
+    order = {"order_id": f"SHOP-{len(spelling)}", "customer": {"username": spelling}, "farm": "hill", "tree": "18",
+             "start": "2025-03-01", "end": "2025-10-31"}
+    body = json.dumps(order).encode()
+    response = httpx.post(f"{server.url}/api/claims/orders", content=body, headers=signed(body))
+    assert response.status_code == answer, response.text
+    if answer == 201:  # ana's claim, not a new customer's
+        assert response.json()["username"] == "ana"
+        assert response.json()["user_id"] == server.world.users["customer_active"]
+    else:
+        assert "username" in response.text
+
+
+def test_orchard_api_believes_x_forwarded_for_only_from_trusted_proxies(start_api, tmp_path):
+    # A registry with the test world, served by `python -m api` itself, as an operator starts it.
+    server = start_api()
+    db_url = str(server.sessions.kw["bind"].url)
+    for trusted, expected in (("", 429), ("127.0.0.1", 200)):
+        port = free_port()
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")},
+               "ORCHARD_DATA_DIR": str(tmp_path), "ORCHARD_DB_URL": db_url, "ORCHARD_SECRET_KEY": SECRET,
+               "ORCHARD_TRUSTED_PROXIES": trusted}
+        process = subprocess.Popen([sys.executable, "-m", "api", "--port", str(port)], cwd=REPO, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(port, timeout=60, process=process)
+            with server.sessions.begin() as session:  # each run starts with a clean slate
+                session.execute(delete(LoginFailure))
+            running = SimpleNamespace(url=f"http://127.0.0.1:{port}")
+            assert _guess_then_try(running, "198.51.100.1", "198.51.100.2") == expected, trusted
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
