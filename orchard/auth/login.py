@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,9 +28,11 @@ CHECK_NICENESS = 19  # requests of logged-in people come first; argon2's own lan
 
 
 def _lower_priority() -> None:
+    if not sys.platform.startswith("linux"):  # only Linux gives each thread its own niceness
+        return
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)  # Linux: per thread
-    except (AttributeError, OSError):  # elsewhere it would lower the whole process: leave it
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
+    except OSError:  # not allowed here (a container's seccomp profile): run at normal priority
         pass
 
 
