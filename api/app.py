@@ -97,7 +97,7 @@ async def refuse(request: Request, exc: Exception) -> JSONResponse:
     if problems:
         body["problems"] = [{"line": p.line, "column": p.column, "message": p.message} for p in problems]
     headers = {"Cache-Control": "no-store"}
-    if isinstance(getattr(exc, "retry_after", None), int):  # 429 throttled, 503 logins busy
+    if isinstance(getattr(exc, "retry_after", None), int):  # throttled, or every login slot taken
         headers["Retry-After"] = str(exc.retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="orchard"'
