@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from orchard.settings import Settings
+
 log = logging.getLogger("orchard.demo")
 
 
@@ -37,11 +39,13 @@ def _secret(data_dir: Path) -> str:
 class WebServer:
     """A uvicorn server in a thread of the demo."""
 
-    def __init__(self, app, port: int, name: str) -> None:
+    def __init__(self, app, port: int, name: str, settings: Settings) -> None:
         import uvicorn
 
+        from orchard.auth.setup import proxy_options
+
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                lifespan="on", timeout_graceful_shutdown=3)
+                                lifespan="on", timeout_graceful_shutdown=3, **proxy_options(settings))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=name, daemon=True)
 
@@ -110,8 +114,8 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
     ingester = Ingester(broker.url, open_store(settings.store_url), settings.data_dir / "ingest-spool.db",
                         client_id="orchard-demo-ingest", locations=DeviceLocations(sessions, refresh_s=10))
     ingester.start()
-    streams = WebServer(streams_app(settings), streams_port, "streams")
-    api = WebServer(api_app(settings), api_port, "api")
+    streams = WebServer(streams_app(settings), streams_port, "streams", settings)
+    api = WebServer(api_app(settings), api_port, "api", settings)
     streams.start()
     api.start()
     cameras = CameraConfig.from_settings(settings, idle_s=camera_idle)
