@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import click
 
@@ -42,6 +43,15 @@ def table(latest: list[Latest], now_ms: int) -> str:
                                for i, (cell, w) in enumerate(zip(line, widths))) for line in lines)
 
 
+def missing_sqlite_file(store_url: str) -> Path | None:
+    """The file of a `sqlite:///` store URL if it does not exist (reading must not create an empty one)."""
+    scheme, _, rest = store_url.partition("://")
+    if scheme.lower() != "sqlite" or rest in ("/", "/:memory:"):
+        return None
+    path = Path(rest[1:])
+    return None if path.exists() else path
+
+
 def _age(ms: int) -> str:
     seconds = max(ms, 0) // 1000
     if seconds < 120:
@@ -59,6 +69,12 @@ def command(farm: str | None, device: str | None) -> None:
     from orchard.cli import load_settings
 
     settings = load_settings()
+    assert settings.store_url is not None  # Settings fills in the default
+    missing = missing_sqlite_file(settings.store_url)
+    if missing is not None:
+        raise click.ClickException(
+            f"no readings database at {missing.absolute()}: run this where the demo or the ingester runs, "
+            "or set ORCHARD_DATA_DIR (or ORCHARD_STORE_URL) to where they keep it")
     token = settings.influx_token.get_secret_value() if settings.influx_token else None
     tags = {key: value for key, value in (("farm", farm), ("device", device)) if value}
     try:
