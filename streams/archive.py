@@ -88,6 +88,10 @@ class Archive:
             self._failed_once = True
             log.error("cannot write snapshots under %s: %s (further failures are not logged)", self.root, exc)
 
+    def write(self, camera: str, ms: int, jpeg: bytes) -> None:
+        """Keep `jpeg` as the snapshot of `camera` taken at `ms`, on the calling thread (the demo's history)."""
+        self._write(camera, ms, jpeg)
+
     def _write(self, camera: str, ms: int, jpeg: bytes) -> None:
         folder = self.root / camera / day_of(ms)
         folder.mkdir(parents=True, exist_ok=True)
