@@ -8,10 +8,10 @@ from typing import Annotated, TypeVar
 from fastapi import Depends
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from orchard.auth.policy import Viewer
-from orchard.auth.sessions import SESSION_COOKIE
 from api.errors import NotFound
 from api.services import ServicesDep
+from orchard.auth.policy import Viewer
+from orchard.auth.sessions import SESSION_COOKIE
 
 Row = TypeVar("Row")
 

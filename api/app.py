@@ -12,13 +12,13 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.routes import ROUTERS
+from api.services import Services
 from orchard.auth import TooManyAttempts
 from orchard.errors import OrchardError, StoreUnavailable
 from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
-from api.routes import ROUTERS
-from api.services import Services
 
 log = logging.getLogger(__name__)
 

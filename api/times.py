@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -11,7 +11,7 @@ from api.errors import Unprocessable
 
 
 def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # A time in an answer: the same instant reads the same whether it was just written or read back.
@@ -25,7 +25,7 @@ def parse_time(text: str | None, name: str) -> datetime | None:
     text = text.strip()
     try:
         if text.lstrip("-").isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, timezone.utc)
+            return datetime.fromtimestamp(int(text) / 1000, UTC)
         return _utc(datetime.fromisoformat(text))
     except (ValueError, OverflowError, OSError):
         raise Unprocessable(f"{name}: {text[:40]!r} is neither ISO 8601 nor epoch milliseconds") from None

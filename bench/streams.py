@@ -198,7 +198,8 @@ def main() -> None:
             out = workdir / "arrivals.txt"
             viewers = subprocess.Popen([sys.executable, "-c",
                                         "import sys; from pathlib import Path; from bench.streams import run_viewers; "
-                                        f"run_viewers({port}, {token!r}, {args.viewers}, {args.seconds + 3}, Path({str(out)!r}))"])
+                                        f"run_viewers({port}, {token!r}, {args.viewers}, {args.seconds + 3}, "
+                                        f"Path({str(out)!r}))"])
             time.sleep(2)
             process = psutil.Process(relay.pid)
             process.cpu_percent(None)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
@@ -12,13 +12,13 @@ from typing import Protocol
 import orjson
 import paho.mqtt.client as paho
 
-from orchard import topics
-from orchard.errors import SensorError
-from orchard.mqtt import BrokerAddress, connect, make_client, reason_text
-from orchard.spool import Spool
 from devices.camera import Source
 from devices.camera_unit import CameraCommands, CameraConfig, CameraUnit
 from devices.publisher import Publisher
+from orchard import topics
+from orchard.errors import SensorError
+from orchard.mqtt import connect, make_client, reason_text
+from orchard.spool import Spool
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import orjson
 
-from orchard.spool import Spool
 from devices.agent import Agent, now_ms, wake_on
 from devices.camera_unit import CameraConfig
 from devices.frames import SyntheticSource
 from devices.simulated import SimulatedSensor
 from devices.weather import FarmWeather
+from orchard.spool import Spool
 
 log = logging.getLogger(__name__)
 

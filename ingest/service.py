@@ -9,18 +9,18 @@ from pathlib import Path
 
 from prometheus_client import start_http_server
 
+from ingest.deadletter import DeadLetters
+from ingest.decode import Decoder
+from ingest.inbox import Inbox
+from ingest.locations import DeviceLocations
+from ingest.stats import IngestStats
+from ingest.subscriber import Delivery, Subscriber
+from ingest.writer import Writer
 from orchard import topics
 from orchard.errors import PayloadError
 from orchard.readings import Reading
 from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
-from ingest.deadletter import DeadLetters
-from ingest.inbox import Inbox
-from ingest.locations import DeviceLocations
-from ingest.decode import Decoder
-from ingest.stats import IngestStats
-from ingest.subscriber import Delivery, Subscriber
-from ingest.writer import Writer
 
 log = logging.getLogger(__name__)
 

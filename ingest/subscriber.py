@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as paho
 
+from ingest.inbox import Inbox
 from orchard import topics
 from orchard.mqtt import connect, make_client, reason_text
-from ingest.inbox import Inbox
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ def command(cameras: tuple[str, ...], ttl: int, subject: str | None) -> None:
     `orchard_camera` cookie on the streams service's camera endpoints.
     """
     from orchard.cli import load_settings
-
     from orchard.demo import demo_secret_path
 
     settings = load_settings()

@@ -100,7 +100,8 @@ def banner(*, devices: int, interval: float, backlog: int, data_dir: Path, mqtt_
               help="Seconds between camera snapshots while nobody watches.")
 @click.option("--backfill-hours", default=72.0, show_default=True, type=click.FloatRange(0),
               help="History of readings and archived snapshots made at start, so charts and timelapses have a past.")
-@click.option("--duration", default=0.0, type=click.FloatRange(0), help="Stop after this many seconds (0: run until Ctrl-C).")
+@click.option("--duration", default=0.0, type=click.FloatRange(0),
+              help="Stop after this many seconds (0: run until Ctrl-C).")
 def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, interval: float,
             camera_idle: float, backfill_hours: float, duration: float) -> None:
     """Run Mosquitto, the registry, ingester, camera relay, API and a simulated orchard on this machine.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,7 +59,7 @@ def seed(sessions: sessionmaker[Session], devices: int = 8) -> bool:
             people.create_user(s, name, "customer", password=PASSWORDS[name], display_name=display)
             for name, display in names.items())
         s.flush()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         day = timedelta(days=1)
         for ref, (who, tree, starts, ends) in enumerate((
             (customer, trees[0], now - 7 * day, now + 180 * day),

@@ -40,7 +40,7 @@ def table(latest: list[Latest], now_ms: int) -> str:
         lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.rjust(w) if i > 2 else cell.ljust(w)
-                               for i, (cell, w) in enumerate(zip(line, widths))) for line in lines)
+                               for i, (cell, w) in enumerate(zip(line, widths, strict=True))) for line in lines)
 
 
 def missing_sqlite_file(store_url: str) -> Path | None:

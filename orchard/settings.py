@@ -56,7 +56,8 @@ class Settings(BaseSettings):
 
     # The streams relay.
     streams_client_id: str = "orchard-streams"
-    archive_every_s: float = Field(default=300.0, gt=0, description="at most one archived snapshot per camera this often")
+    archive_every_s: float = Field(default=300.0, gt=0,
+                                   description="at most one archived snapshot per camera this often")
     archive_days: float = Field(default=30.0, gt=0, description="archived snapshots older than this are deleted")
 
     # The ingester.
@@ -71,7 +72,7 @@ class Settings(BaseSettings):
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
             raise ValueError("must look like mqtt://[user:pass@]host:port or mqtts://...")
         try:
-            parts.port
+            _ = parts.port  # urlsplit checks the port only when it is read
         except ValueError:
             raise ValueError("has a port that is not a number") from None
         return value
@@ -103,7 +104,7 @@ class Settings(BaseSettings):
         return value.upper()
 
     @model_validator(mode="after")
-    def _defaults_in_data_dir(self) -> "Settings":
+    def _defaults_in_data_dir(self) -> Settings:
         if self.mqtt_password is not None:
             parts = urlsplit(self.mqtt_url)
             if not parts.username:
@@ -118,7 +119,7 @@ class Settings(BaseSettings):
         return self
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from the environment, raising SettingsError with one clear line."""
         environ = os.environ if environ is None else environ
         known = {PREFIX + name.upper() for name in cls.model_fields}

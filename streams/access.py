@@ -8,7 +8,7 @@ used. The policy answers from the registry (users, farms, claims and their dates
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -88,5 +88,5 @@ def clip(start_ms: int, end_ms: int, windows: list[tuple[int, int]]) -> list[tup
 
 
 def _ms(moment: datetime) -> int:
-    return int(moment.replace(tzinfo=moment.tzinfo or timezone.utc).timestamp() * 1000)
+    return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
 

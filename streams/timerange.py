@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from streams.errors import BadRequest
 
@@ -22,7 +22,7 @@ def instant_ms(text: str, name: str) -> int:
         except ValueError:
             continue
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return int(moment.timestamp() * 1000)
     raise BadRequest(f"{name}={text[:40]!r} is neither ISO 8601 (2026-06-01T08:00:00+08:00) nor epoch ms")
 
@@ -37,4 +37,4 @@ def time_range(start: str | None, end: str | None) -> tuple[int, int]:
 
 
 def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

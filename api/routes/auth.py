@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from orchard.auth.sessions import SESSION_COOKIE, SESSION_TTL_S, mint_session
-from orchard.registry import people
 from api.access import CurrentViewer
 from api.routes.users import UserOut
 from api.services import ServicesDep
+from orchard.auth.sessions import SESSION_COOKIE, SESSION_TTL_S, mint_session
+from orchard.registry import people
 
 router = APIRouter(tags=["auth"])
 

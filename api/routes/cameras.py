@@ -5,21 +5,21 @@ A logged-in person gets a short-lived camera token here for the streams service 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from api.access import CurrentViewer, visible
+from api.errors import NotFound
+from api.services import ServicesDep
+from api.times import UTCTime
 from orchard.auth import mint_camera_token
 from orchard.auth.policy import Policy, Viewer
 from orchard.registry import orchards
 from orchard.registry.models import Camera
 from orchard.topics import ID_PATTERN
-from api.access import CurrentViewer, visible
-from api.errors import NotFound
-from api.services import ServicesDep
-from api.times import UTCTime
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
@@ -34,7 +34,7 @@ class CameraOut(BaseModel):
     created_at: UTCTime
 
     @classmethod
-    def of(cls, camera: Camera, policy: Policy, viewer: Viewer) -> "CameraOut":
+    def of(cls, camera: Camera, policy: Policy, viewer: Viewer) -> CameraOut:
         return cls(id=camera.id, device_id=camera.device_id, farm_id=camera.device.farm_id,
                    tree_ids=[tree.id for tree in camera.trees if policy.sees_tree(viewer, tree.id)],
                    created_at=camera.created_at)
@@ -125,7 +125,7 @@ def camera_token(camera_id: str, viewer: CurrentViewer, services: ServicesDep,
     """
     with services.reading() as session:
         camera = _camera(services, viewer, camera_id, session).id
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     token = mint_camera_token(services.secret, [camera], ttl_s, subject=str(viewer.user_id), now=now.timestamp())
     return CameraToken(camera=camera, token=token,
-                       expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, timezone.utc))
+                       expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, UTC))

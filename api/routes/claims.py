@@ -8,12 +8,12 @@ from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
-from orchard.registry import orchards, people
-from orchard.registry.models import Claim, ClaimStatus
 from api.access import CurrentViewer, visible
 from api.errors import NotFound, Unprocessable
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.registry import orchards, people
+from orchard.registry.models import Claim, ClaimStatus
 
 router = APIRouter(prefix="/claims", tags=["claims"])
 
@@ -32,7 +32,7 @@ class ClaimOut(BaseModel):
     created_at: UTCTime
 
     @classmethod
-    def of(cls, claim: Claim) -> "ClaimOut":
+    def of(cls, claim: Claim) -> ClaimOut:
         return cls(id=claim.id, user_id=claim.user_id, username=claim.user.username, tree_id=claim.tree_id,
                    tree_label=claim.tree.label, farm_id=claim.tree.farm_id, starts_at=claim.starts_at,
                    ends_at=claim.ends_at, status=claim.status, order_ref=claim.order_ref,

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from orchard.registry import orchards
-from orchard.registry.models import Device, Plot, Tree, utcnow
-from orchard.topics import ID_PATTERN
 from api.access import CurrentViewer, visible
 from api.errors import NotFound, Unprocessable
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.registry import orchards
+from orchard.registry.models import Device, Plot, Tree, utcnow
+from orchard.topics import ID_PATTERN
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
@@ -28,7 +28,7 @@ class DeviceOut(BaseModel):
     revoked_at: UTCTime | None
 
     @classmethod
-    def of(cls, device: Device) -> "DeviceOut":
+    def of(cls, device: Device) -> DeviceOut:
         return cls(id=device.id, farm_id=device.farm_id, tree_id=device.tree_id, plot_id=device.plot_id,
                    sensors=device.sensors, camera_ids=[camera.id for camera in device.cameras],
                    created_at=device.created_at, revoked_at=device.revoked_at)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchard.registry import orchards
-from orchard.registry.models import Farm
-from orchard.topics import ID_PATTERN
 from api.access import CurrentViewer, visible
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.registry import orchards
+from orchard.registry.models import Farm
+from orchard.topics import ID_PATTERN
 
 router = APIRouter(prefix="/farms", tags=["farms"])
 

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, PlainValidator, ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from orchard.auth import AuthError
-from orchard.registry import orchards, people
-from orchard.registry.models import ClaimStatus, Role
 from api.errors import NotConfigured, Unprocessable
 from api.routes.claims import ClaimOut
 from api.services import Services, ServicesDep
+from orchard.auth import AuthError
+from orchard.registry import orchards, people
+from orchard.registry.models import ClaimStatus, Role
 
 log = logging.getLogger(__name__)
 

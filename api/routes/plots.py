@@ -6,11 +6,11 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from orchard.registry import orchards
-from orchard.registry.models import Plot
 from api.access import CurrentViewer, visible
 from api.errors import NotFound
 from api.services import ServicesDep
+from orchard.registry import orchards
+from orchard.registry.models import Plot
 
 router = APIRouter(prefix="/plots", tags=["plots"])
 

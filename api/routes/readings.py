@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from orchard.readings import Series
-from orchard.registry.access import Window
-from orchard.store import choose_bucket_ms
 from api.access import CurrentViewer
 from api.errors import NotFound, Unprocessable
 from api.routes.trees import tree_for
 from api.services import ServicesDep, StoreDep
 from api.times import UTCTime, parse_time, to_ms
+from orchard.readings import Series
+from orchard.registry.access import Window
+from orchard.store import choose_bucket_ms
 
 router = APIRouter(prefix="/trees", tags=["readings"])
 
@@ -77,7 +77,7 @@ def tree_readings(
     """Mean/min/max per bucket of every series tagged with this tree, within the asker's window
     (a customer's claim dates: asking outside them gives nothing from outside them)."""
     farm, window = _window(services, viewer, tree_id)
-    end_at = parse_time(end, "end") or datetime.now(timezone.utc)
+    end_at = parse_time(end, "end") or datetime.now(UTC)
     start_at = parse_time(start, "start") or end_at - DEFAULT_SPAN
     if start_at >= end_at:
         raise Unprocessable("start: must be before end")
@@ -105,6 +105,6 @@ def tree_latest(tree_id: int, viewer: CurrentViewer, services: ServicesDep, stor
         metric = latest.series.metric
         if start_ms <= latest.ts_ms < end_ms and (metric not in newest or latest.ts_ms > newest[metric].ts_ms):
             newest[metric] = LatestOut(metric=metric, value=latest.value, ts_ms=latest.ts_ms,
-                                       at=datetime.fromtimestamp(latest.ts_ms / 1000, timezone.utc),
+                                       at=datetime.fromtimestamp(latest.ts_ms / 1000, UTC),
                                        tags=latest.series.tag_dict)
     return [newest[metric] for metric in sorted(newest)]

@@ -7,11 +7,11 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from orchard.registry import people, tokens
-from orchard.registry.models import ApiToken, utcnow
 from api.access import CurrentViewer, visible
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.registry import people, tokens
+from orchard.registry.models import ApiToken, utcnow
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 

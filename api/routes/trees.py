@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchard.registry import orchards
-from orchard.registry.models import Plot, Tree
 from api.access import CurrentViewer, visible
 from api.errors import NotFound, Unprocessable
 from api.services import ServicesDep
+from orchard.registry import orchards
+from orchard.registry.models import Plot, Tree
 
 router = APIRouter(prefix="/trees", tags=["trees"])
 

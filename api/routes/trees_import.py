@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
-from orchard.admin.trees_csv import decode_csv, import_trees, parse_trees_csv
 from api.access import CurrentViewer
 from api.errors import Unprocessable
 from api.services import ServicesDep
+from orchard.admin.trees_csv import decode_csv, import_trees, parse_trees_csv
 
 router = APIRouter(prefix="/trees", tags=["trees"])
 

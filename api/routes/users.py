@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchard.registry import people
-from orchard.registry.models import Role, User
 from api.access import CurrentViewer, visible
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.registry import people
+from orchard.registry.models import Role, User
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -25,7 +25,7 @@ class UserOut(BaseModel):
     last_login_at: UTCTime | None
 
     @classmethod
-    def of(cls, user: User) -> "UserOut":
+    def of(cls, user: User) -> UserOut:
         return cls(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
                    active=user.active, farm_ids=[farm.id for farm in user.farms], created_at=user.created_at,
                    last_login_at=user.last_login_at)

@@ -102,7 +102,7 @@ def _rows(reader) -> list[TreeRow]:
         if len(cells) > len(header):
             problems.append(Problem(line, header[-1], f"the row has {len(cells)} cells, the header {len(header)}"))
             continue
-        values = {name: cell.strip() for name, cell in zip(header, cells)}
+        values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
         row, row_problems = _row(line, values, frozenset(header) - set(REQUIRED))
         key = (values.get("farm", ""), values.get("label", ""))
         if all(key) and key in seen:

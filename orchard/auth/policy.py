@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,12 +45,12 @@ class Viewer:
     token_cameras: frozenset[str] | None = None
 
     @classmethod
-    def of(cls, user: User, token_cameras: frozenset[str] | None = None) -> "Viewer":
+    def of(cls, user: User, token_cameras: frozenset[str] | None = None) -> Viewer:
         return cls(user.id, user.username, str(user.role), token_cameras)
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Policy:

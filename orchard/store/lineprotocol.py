@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from orchard.errors import StoreError, StoreRejected
+from orchard.errors import StoreRejected
 from orchard.readings import Reading
 
 MEASUREMENT = "readings"

@@ -1,6 +1,6 @@
 """The demo's cooperative: who is in it and what each demo person sees today (a real SQLite registry)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -46,13 +46,13 @@ def test_customer_sees_tree_1_this_season(sessions):
 
 
 def test_customer2_has_one_claim_in_force_and_one_that_ended_last_week(sessions):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with sessions() as s:
         customer2 = user(s, "customer2")
         claims = s.scalars(select(Claim).where(Claim.user_id == customer2.id).order_by(Claim.starts_at)).all()
         assert len(claims) == 2 and len({c.tree_id for c in claims}) == 2
         ended, in_force = claims
-        aware = lambda d: d if d.tzinfo else d.replace(tzinfo=timezone.utc)  # noqa: E731
+        aware = lambda d: d if d.tzinfo else d.replace(tzinfo=UTC)  # noqa: E731
         assert aware(ended.starts_at) < now - timedelta(days=60)
         assert now - timedelta(days=14) < aware(ended.ends_at) < now - timedelta(days=1)
         assert [c.id for c in active_claims(s, customer2)] == [in_force.id]
@@ -62,7 +62,7 @@ def test_customer2_has_one_claim_in_force_and_one_that_ended_last_week(sessions)
 
 
 def test_customer3_sees_nothing_until_next_month(sessions):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with sessions() as s:
         customer3 = user(s, "customer3")
         assert visible_tree_ids(s, customer3) == set() and cameras_visible_to(s, customer3) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -10,13 +10,30 @@ from sqlalchemy.exc import IntegrityError
 
 from orchard.registry.models import Camera, Device, Plot, Tree, camera_trees
 from orchard.registry.orchards import (
-    DeviceLocation, create_camera, create_device, create_farm, create_plot, create_tree, device_location,
-    find_tree, get_camera, get_device, get_farm, get_tree, list_cameras, list_devices, list_farms,
-    list_plots, list_trees, reset_device_password, revoke_device, set_camera_trees,
+    DeviceLocation,
+    create_camera,
+    create_device,
+    create_farm,
+    create_plot,
+    create_tree,
+    device_location,
+    find_tree,
+    get_camera,
+    get_device,
+    get_farm,
+    get_tree,
+    list_cameras,
+    list_devices,
+    list_farms,
+    list_plots,
+    list_trees,
+    reset_device_password,
+    revoke_device,
+    set_camera_trees,
 )
 from orchard.registry.passwords import verify_mqtt_password
 
-AT = datetime(2025, 6, 1, tzinfo=timezone.utc)
+AT = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -11,12 +11,22 @@ from sqlalchemy.exc import IntegrityError
 from orchard.registry.models import ClaimStatus, Role
 from orchard.registry.orchards import create_farm, create_tree
 from orchard.registry.people import (
-    authenticate, create_claim, create_user, find_claim_by_order, find_user, get_claim, get_user,
-    list_claims, list_users, set_claim_status, set_password, set_user_farms,
+    authenticate,
+    create_claim,
+    create_user,
+    find_claim_by_order,
+    find_user,
+    get_claim,
+    get_user,
+    list_claims,
+    list_users,
+    set_claim_status,
+    set_password,
+    set_user_farms,
 )
 
-SPRING = datetime(2025, 3, 1, tzinfo=timezone.utc)
-AUTUMN = datetime(2025, 11, 1, tzinfo=timezone.utc)
+SPRING = datetime(2025, 3, 1, tzinfo=UTC)
+AUTUMN = datetime(2025, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -37,7 +47,7 @@ def test_users_read_back_with_their_role_and_farms(session):
     stored = get_user(session, farmer.id)
     assert (stored.username, stored.display_name, stored.role, stored.active) == ("li.wei", "李伟", Role.FARMER, True)
     assert [f.id for f in stored.farms] == ["apple-hill", "green-valley"]
-    assert stored.created_at.tzinfo == timezone.utc
+    assert stored.created_at.tzinfo == UTC
     assert find_user(session, "LI.WEI ").id == farmer.id
     assert [u.username for u in list_users(session, "customer")] == ["alice@example.com"]
     assert len(list_users(session)) == 2
@@ -69,7 +79,7 @@ def test_roles_outside_the_list_are_refused_by_the_database_too(session):
 
 
 def test_sign_in_needs_the_right_password_and_an_active_account(session):
-    at = datetime(2025, 5, 1, 9, tzinfo=timezone.utc)
+    at = datetime(2025, 5, 1, 9, tzinfo=UTC)
     user = create_user(session, "alice", "customer", password="correct horse")
     nobody = create_user(session, "bob", "customer")  # no password yet: cannot sign in
     session.commit()
