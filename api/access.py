@@ -7,11 +7,15 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from api.errors import NotFound
 from api.services import ServicesDep
+from orchard.auth import AuthError
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE
+from orchard.registry import people
+from orchard.registry.models import User
 
 Row = TypeVar("Row")
 
@@ -32,6 +36,14 @@ def current_viewer(
 
 
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
+
+
+def signed_in_user(session: Session, viewer: Viewer) -> User:
+    """The asker's own registry row; AuthError (401) if the account no longer exists or is no person's."""
+    user = people.get_user(session, viewer.user_id) if viewer.user_id is not None else None
+    if user is None:
+        raise AuthError("this account no longer exists; sign in again")
+    return user
 
 
 def visible(row: Row | None, what: str, may_see: Callable[[Row], bool]) -> Row:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from orchard import topics
 from orchard.deadletter import dead_letter
@@ -17,7 +18,7 @@ class DeadLetters:
         self._publish = publish
         self._seen: set[str] = set()
 
-    def send(self, topic: str, reason: str, detail: str, payload: bytes, **extra: object) -> None:
+    def send(self, topic: str, reason: str, detail: str, payload: bytes, **extra: Any) -> None:
         if reason not in self._seen:
             self._seen.add(reason)
             log.warning("rejecting input (%s): %s on %s; further %s rejections are counted, not logged",

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import start_http_server
 
@@ -54,7 +55,7 @@ class Ingester:
         self.writer = Writer(store, self.spool, self.stats, on_refused=self._refused)
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._work, name="ingest-worker", daemon=True)
-        self._metrics_server = None
+        self._metrics_server: WSGIServer | None = None
 
     def serve_metrics(self, host: str, port: int) -> None:
         self._metrics_server, _ = start_http_server(port, host, registry=self.stats.registry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from orchard.auth import mint_camera_token
+from orchard.auth import check_secret, mint_camera_token
 from orchard.errors import OrchardError
 
 
@@ -31,6 +31,6 @@ def command(cameras: tuple[str, ...], ttl: int, subject: str | None) -> None:
         secret = demo_key.read_text().strip()
         click.echo(f"signed with the demo's key in {demo_key} (ORCHARD_SECRET_KEY is not set)", err=True)
     try:
-        click.echo(mint_camera_token(secret, cameras, ttl, subject=subject))
+        click.echo(mint_camera_token(check_secret(secret), cameras, ttl, subject=subject))
     except (OrchardError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None

@@ -110,6 +110,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
     """
     from api.app import create_app as api_app
     from devices.camera_unit import CameraConfig
+    from devices.frames import SyntheticSource
     from devices.simulator import Simulator
     from ingest.locations import DeviceLocations
     from ingest.service import Ingester
@@ -137,7 +138,6 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
         raise click.ClickException(str(exc)) from None
     settings = load_settings(mqtt_url=broker.url("orchard-ingest"), secret_key=secret_key)
     setup_logging(settings)
-    assert settings.db_url is not None and settings.store_url is not None  # filled in by Settings
 
     upgrade(settings.db_url)
     sessions = session_factory(settings.db_url)
@@ -168,7 +168,8 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    sources = {unit.camera: unit.source for agent in simulator.agents for unit in agent.cameras}
+    sources = {unit.camera: unit.source for agent in simulator.agents for unit in agent.cameras
+               if isinstance(unit.source, SyntheticSource)}
     history = start_backfill(sources, settings.data_dir / "snapshots", settings.archive_every_s, backfill_hours,
                              cameras, stop)
     sim_thread = threading.Thread(target=simulator.run, args=(stop,), name="simulator")
@@ -181,7 +182,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
         stats = ingester.stats
         log.info("stored %d readings, rejected %d messages, %d spooled",
                  stats.value("orchard_ingest_readings_stored_total"),
-                 sum(s.value for s in stats.rejected.collect()[0].samples if s.name.endswith("_total")),
+                 sum(s.value for s in list(stats.rejected.collect())[0].samples if s.name.endswith("_total")),
                  len(ingester.spool))
         if duration and time.monotonic() - started >= duration - 0.01:
             stop.set()

@@ -69,7 +69,6 @@ def command(farm: str | None, device: str | None) -> None:
     from orchard.cli import load_settings
 
     settings = load_settings()
-    assert settings.store_url is not None  # Settings fills in the default
     missing = missing_sqlite_file(settings.store_url)
     if missing is not None:
         raise click.ClickException(

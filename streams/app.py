@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -17,7 +18,7 @@ from streams.service import Relay
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, relay: Relay | None = None, **relay_options: object) -> FastAPI:
+def create_app(settings: Settings, *, relay: Relay | None = None, **relay_options: Any) -> FastAPI:
     """The relay's web app. `relay_options` go to Relay (live-mode timing, stall limit, ...) for tests."""
     relay = relay if relay is not None else Relay(settings, **relay_options)
 
@@ -31,7 +32,7 @@ def create_app(settings: Settings, *, relay: Relay | None = None, **relay_option
 
     app = FastAPI(title="Orchard Live camera relay", lifespan=lifespan,
                   summary="Camera frames in over MQTT; latest JPEG, MJPEG, archive and timelapses out.")
-    app.add_exception_handler(OrchardError, refuse)
+    app.add_exception_handler(OrchardError, refuse)  # type: ignore[arg-type]  # Starlette types handlers for Exception
     for module in (cameras, snapshots, timelapses, health):
         app.include_router(module.router)
     return app

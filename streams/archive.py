@@ -138,6 +138,8 @@ class Archive:
             for day in self._days(camera):
                 folder = self.root / camera / day
                 start = day_start_ms(day)
+                if start is None:  # _days lists only dated folders
+                    continue
                 if start + DAY_MS <= cutoff:
                     removed += sum(1 for _ in self._in_day(camera, day))
                     shutil.rmtree(folder, ignore_errors=True)

@@ -103,11 +103,11 @@ class Intake:
         try:
             if where is None:
                 loop.call_soon_threadsafe(self._reject, "bad_topic", "not a camera or status topic", "")
-            elif where.kind == "camera":
+            elif where.kind == "camera" and where.camera is not None:
                 loop.call_soon_threadsafe(self._arrived, where.camera, where.device, where.farm,
-                                          message.payload, arrived_at)
+                                          bytes(message.payload), arrived_at)
             elif where.kind == "status":
-                loop.call_soon_threadsafe(self._status, where.farm, where.device, message.payload)
+                loop.call_soon_threadsafe(self._status, where.farm, where.device, bytes(message.payload))
         except RuntimeError:
             pass  # the loop has closed: we are shutting down
 

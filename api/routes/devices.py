@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -69,7 +71,7 @@ def _device(services, viewer, device_id: str, session: Session) -> Device:
 
 def _same_farm(session: Session, farm_id: str, tree_id: int | None, plot_id: int | None) -> None:
     for name, model, row_id in (("tree_id", Tree, tree_id), ("plot_id", Plot, plot_id)):
-        row = session.get(model, row_id) if row_id is not None else None
+        row = cast(Tree | Plot | None, session.get(model, row_id)) if row_id is not None else None
         if row_id is not None and (row is None or row.farm_id != farm_id):
             raise Unprocessable(f"{name}: farm {farm_id!r} has no {model.__name__.lower()} {row_id}")
 

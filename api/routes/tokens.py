@@ -7,10 +7,10 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from api.access import CurrentViewer, visible
+from api.access import CurrentViewer, signed_in_user, visible
 from api.services import ServicesDep
 from api.times import UTCTime
-from orchard.registry import people, tokens
+from orchard.registry import tokens
 from orchard.registry.models import ApiToken, utcnow
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
@@ -49,7 +49,7 @@ class TokenCreated(TokenOut):
 def list_tokens(viewer: CurrentViewer, services: ServicesDep) -> list[TokenOut]:
     """The asker's own tokens, revoked ones included."""
     with services.reading() as session:
-        user = people.get_user(session, viewer.user_id)
+        user = signed_in_user(session, viewer)
         return [TokenOut.model_validate(token) for token in tokens.list_api_tokens(session, user)]
 
 
@@ -57,7 +57,7 @@ def list_tokens(viewer: CurrentViewer, services: ServicesDep) -> list[TokenOut]:
 def create_token(body: TokenIn, viewer: CurrentViewer, services: ServicesDep) -> TokenCreated:
     """A new token acting as the asker; its plaintext is in this answer and nowhere else."""
     with services.writing() as session:
-        user = people.get_user(session, viewer.user_id)
+        user = signed_in_user(session, viewer)
         token, plaintext = tokens.create_api_token(session, user, body.name, body.expires_at)
         return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=plaintext)
 

@@ -118,7 +118,8 @@ class Policy:
         grant = read_camera_token(self.secret, token)
         if len(self._grants) >= 10_000:
             self._grants.clear()
-        self._grants[token] = grant
+        if token:  # always, once read_camera_token accepted it
+            self._grants[token] = grant
         return grant
 
     # -- what they may see ------------------------------------------------------------
@@ -178,6 +179,8 @@ class Policy:
         def windows(session: Session) -> list[Window]:
             found = session.get(Camera, camera)
             user = session.get(User, viewer.user_id)
+            if user is None:  # deleted since the token was signed
+                return []
             spans = [access.claim_window(session, user, tree.id, at) for tree in (found.trees if found else [])]
             return sorted(w for w in spans if w is not None)
         return self._cached(("camera-windows", viewer.user_id, camera, _minute(at)), windows)

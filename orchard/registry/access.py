@@ -46,7 +46,7 @@ def _moment(at: datetime | None) -> datetime:
     return at
 
 
-def _claims_in_force(user: User, at: datetime) -> Select[tuple[Claim]]:
+def _claims_in_force(user: User, at: datetime) -> Select[Claim]:
     return select(Claim).where(
         Claim.user_id == user.id,
         Claim.status == ClaimStatus.ACTIVE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -171,7 +171,7 @@ def _same_farm(session: Session, farm_id: str, *, plot_id: int | None = None,
     for model, row_id in ((Plot, plot_id), (Tree, tree_id)):
         if row_id is None:
             continue
-        row = session.get(model, row_id)
+        row = cast(Plot | Tree | None, session.get(model, row_id))
         if row is None:
             raise LookupError(f"no {model.__name__.lower()} with id {row_id}")
         if row.farm_id != farm_id:

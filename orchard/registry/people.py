@@ -65,7 +65,7 @@ def authenticate(session: Session, username: str, password: str, at: datetime | 
     if user is None:
         verify_password(_decoy_hash(), password)  # as slow as a real check: no hint which usernames exist
         return None
-    if not user.active or not verify_password(user.password_hash, password):
+    if not user.active or user.password_hash is None or not verify_password(user.password_hash, password):
         return None
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

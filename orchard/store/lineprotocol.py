@@ -106,7 +106,8 @@ class LineEncoder:
             raise StoreRejected(f"tags {tags!r}: keys and values must be strings") from None
         if halves is not None:
             return halves
-        before, after = [MEASUREMENT], []
+        before: list[str] = [MEASUREMENT]
+        after: list[str] = []
         for name, value in sorted(key):
             if name in RESERVED_TAG_KEYS:
                 raise StoreRejected(f"tag {name!r} is reserved in the InfluxDB schema; rename it")
