@@ -175,7 +175,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
     sim_thread = threading.Thread(target=simulator.run, args=(stop,), name="simulator")
     sim_thread.start()
     token = mint_camera_token(secret_key, ["*"], 7 * 86400, subject=None)
-    click.echo(banner(devices=devices, interval=interval, backlog=backlog, data_dir=settings.data_dir,
+    click.echo(banner(devices=devices, interval=interval, backlog=backlog, data_dir=settings.data_dir.absolute(),
                       mqtt_port=mqtt_port, ports=ports, token=token, operator_password=operator_password))
     started = time.monotonic()
     while not stop.wait(min(10.0, duration - (time.monotonic() - started)) if duration else 10.0):
