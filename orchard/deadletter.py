@@ -1,4 +1,4 @@
-"""Dead letters (DESIGN.md): one JSON message on `orchard/deadletter` per refused input."""
+"""Dead letters (docs/ARCHITECTURE.md): one JSON message on `orchard/deadletter` per refused input."""
 
 from __future__ import annotations
 

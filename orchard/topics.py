@@ -1,4 +1,4 @@
-"""MQTT topic names from DESIGN.md, built and parsed in one place."""
+"""MQTT topic names (docs/ARCHITECTURE.md, Topics), built and parsed in one place."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The time-series store interface every backend implements (see DESIGN.md, Storage)."""
+"""The time-series store interface every backend implements (docs/ARCHITECTURE.md, Storage)."""
 
 from __future__ import annotations
 
