@@ -14,7 +14,9 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -46,13 +48,15 @@ def _secret(data_dir: Path) -> str:
 class WebServer:
     """A uvicorn server in a thread of the demo."""
 
-    def __init__(self, app, port: int, name: str) -> None:
+    def __init__(self, app: Any, port: int, name: str, on_stop: Callable[[], None] | None = None) -> None:
+        """`on_stop` runs before the server stops: it ends what would hold shutdown up (open streams)."""
         import uvicorn
 
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
                                 lifespan="on", timeout_graceful_shutdown=3)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=name, daemon=True)
+        self.on_stop = on_stop
 
     def start(self) -> None:
         self.thread.start()
@@ -63,6 +67,8 @@ class WebServer:
             raise click.ClickException(f"{self.thread.name} did not start")
 
     def stop(self) -> None:
+        if self.on_stop is not None:
+            self.on_stop()
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
@@ -123,6 +129,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
     from orchard.registry.migrate import upgrade
     from orchard.store import open_store
     from streams.app import create_app as streams_app
+    from streams.service import Relay
 
     ports = {"mqtt": mqtt_port, "streams": streams_port, "api": api_port}
     for name, port in ports.items():
@@ -148,48 +155,52 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
     except OrchardError as exc:
         raise click.ClickException(str(exc)) from None
 
-    ingester = Ingester(broker.url("orchard-ingest"), open_store(settings.store_url),
-                        settings.data_dir / "ingest-spool.db", client_id="orchard-demo-ingest",
-                        locations=DeviceLocations(sessions, refresh_s=10))
-    ingester.start()
-    streams_settings = settings.model_copy(update={"mqtt_url": broker.url("orchard-streams")})
-    # The web services, started in order and stopped in reverse; each is (name, app, port).
-    servers = [WebServer(app, ports[name], name) for name, app in (
-        ("streams", streams_app(streams_settings)),
-        ("api", api_app(settings)),
-    )]
-    for server in servers:
-        server.start()
-    cameras = CameraConfig.from_settings(settings, idle_s=camera_idle)
-    simulator = Simulator(broker.url("orchard-simulator"), settings.data_dir, demo_orchard.FARM, devices, interval,
-                          camera_config=cameras)
-    backlog = simulator.backfill(backfill_hours)
+    try:  # the broker is a process of its own: it must not outlive the demo
+        ingester = Ingester(broker.url("orchard-ingest"), open_store(settings.store_url),
+                            settings.data_dir / "ingest-spool.db", client_id="orchard-demo-ingest",
+                            locations=DeviceLocations(sessions, refresh_s=10))
+        ingester.start()
+        streams_settings = settings.model_copy(update={"mqtt_url": broker.url("orchard-streams")})
+        # The web services, started in order and stopped in reverse.
+        relay = Relay(streams_settings)
+        servers = [
+            WebServer(streams_app(streams_settings, relay=relay), ports["streams"], "streams",
+                      on_stop=relay.close_streams_threadsafe),
+            WebServer(api_app(settings), ports["api"], "api"),
+        ]
+        for server in servers:
+            server.start()
+        cameras = CameraConfig.from_settings(settings, idle_s=camera_idle)
+        simulator = Simulator(broker.url("orchard-simulator"), settings.data_dir, demo_orchard.FARM, devices, interval,
+                              camera_config=cameras)
+        backlog = simulator.backfill(backfill_hours)
 
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    sources = {unit.camera: unit.source for agent in simulator.agents for unit in agent.cameras
-               if isinstance(unit.source, SyntheticSource)}
-    history = start_backfill(sources, settings.data_dir / "snapshots", settings.archive_every_s, backfill_hours,
-                             cameras, stop)
-    sim_thread = threading.Thread(target=simulator.run, args=(stop,), name="simulator")
-    sim_thread.start()
-    token = mint_camera_token(secret_key, ["*"], 7 * 86400, subject=None)
-    click.echo(banner(devices=devices, interval=interval, backlog=backlog, data_dir=settings.data_dir.absolute(),
-                      mqtt_port=mqtt_port, ports=ports, token=token, operator_password=operator_password))
-    started = time.monotonic()
-    while not stop.wait(min(10.0, duration - (time.monotonic() - started)) if duration else 10.0):
-        stats = ingester.stats
-        log.info("stored %d readings, rejected %d messages, %d spooled",
-                 stats.value("orchard_ingest_readings_stored_total"),
-                 sum(s.value for s in list(stats.rejected.collect())[0].samples if s.name.endswith("_total")),
-                 len(ingester.spool))
-        if duration and time.monotonic() - started >= duration - 0.01:
-            stop.set()
-    sim_thread.join()
-    history.join(timeout=5)
-    for server in reversed(servers):
-        server.stop()
-    ingester.stop()
-    broker.stop()
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        sources = {unit.camera: unit.source for agent in simulator.agents for unit in agent.cameras
+                   if isinstance(unit.source, SyntheticSource)}
+        history = start_backfill(sources, settings.data_dir / "snapshots", settings.archive_every_s, backfill_hours,
+                                 cameras, stop)
+        sim_thread = threading.Thread(target=simulator.run, args=(stop,), name="simulator")
+        sim_thread.start()
+        token = mint_camera_token(secret_key, ["*"], 7 * 86400, subject=None)
+        click.echo(banner(devices=devices, interval=interval, backlog=backlog, data_dir=settings.data_dir.absolute(),
+                          mqtt_port=mqtt_port, ports=ports, token=token, operator_password=operator_password))
+        started = time.monotonic()
+        while not stop.wait(min(10.0, duration - (time.monotonic() - started)) if duration else 10.0):
+            stats = ingester.stats
+            log.info("stored %d readings, rejected %d messages, %d spooled",
+                     stats.value("orchard_ingest_readings_stored_total"),
+                     sum(s.value for s in list(stats.rejected.collect())[0].samples if s.name.endswith("_total")),
+                     len(ingester.spool))
+            if duration and time.monotonic() - started >= duration - 0.01:
+                stop.set()
+        sim_thread.join()
+        history.join(timeout=5)
+        for server in reversed(servers):
+            server.stop()
+        ingester.stop()
+    finally:
+        broker.stop()
     click.echo("demo stopped; everything stays in " + str(settings.data_dir))
