@@ -85,7 +85,7 @@ def banner(*, devices: int, interval: float, backlog: int, data_dir: Path, mqtt_
         f"  watch live   http://127.0.0.1:{ports['streams']}/cameras/cam-01/stream.mjpg?token={token}\n"
         f"  API docs     http://127.0.0.1:{ports['api']}/api/docs\n"
         f"  people       {people}\n"
-        f"  readings     ORCHARD_DATA_DIR={data_dir} .venv/bin/orchard readings   (another terminal)\n"
+        f"  readings     ORCHARD_DATA_DIR={data_dir} .venv/bin/orchard readings   # another terminal, this folder\n"
         f"  publish      {pub} -m '{{\"air_temp_c\": 21.5}}'\n"
         f"  refused      {pub} -m '{{\"soil_temp_c\": 85.0}}'\n"
         f"  dead letters mosquitto_sub -p {mqtt_port} -u {OPERATOR} -P {operator_password} "

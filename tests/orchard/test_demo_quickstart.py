@@ -115,6 +115,10 @@ def test_the_quickstart_works_as_written(demo):
             break
         time.sleep(0.5)
     assert row and "21.5" in row, table.stdout
+    printed = re.search(r"^  readings +(.+)$", banner, re.M)
+    assert printed, banner
+    by_banner = demo.shell(printed.group(1))  # the banner's own line, comment and all
+    assert by_banner.returncode == 0 and any(" my-pi " in f" {line} " for line in by_banner.stdout.splitlines())
 
     time.sleep(1.0)
     os.killpg(listening.pid, signal.SIGTERM)
