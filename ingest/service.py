@@ -10,11 +10,12 @@ from pathlib import Path
 from prometheus_client import start_http_server
 
 from orchard import topics
+from orchard.deadletter import DeadLetters
 from orchard.errors import PayloadError
 from orchard.readings import Reading
 from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
-from ingest.deadletter import DeadLetters
+from orchard.times import wall_clock_ms
 from ingest.inbox import Inbox
 from ingest.locations import DeviceLocations
 from ingest.decode import Decoder
@@ -104,7 +105,7 @@ class Ingester:
     def _take(self, deliveries: list[Delivery], readings: list[Reading]) -> None:
         """Decode deliveries into `readings`; dead-letter what cannot be used."""
         decode = self.decoder.decode
-        now_ms = time.time_ns() // 1_000_000
+        now_ms = wall_clock_ms()
         before = len(readings)
         for delivery in deliveries:
             try:

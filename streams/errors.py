@@ -1,17 +1,5 @@
-"""The relay's own errors; each carries the HTTP status the app's one exception handler answers with."""
+"""Old names of the relay's errors, kept only so branches written against them merge; use orchard.errors."""
 
-from __future__ import annotations
+from orchard.errors import Invalid as BadRequest, NotFound
 
-from orchard.errors import OrchardError
-
-
-class NotFound(OrchardError):
-    """No such camera, frame, snapshot or video (HTTP 404)."""
-
-    status_code = 404
-
-
-class BadRequest(OrchardError):
-    """A parameter that cannot be understood (HTTP 400)."""
-
-    status_code = 400
+__all__ = ["BadRequest", "NotFound"]

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from orchard.registry import people, tokens
 from orchard.registry.models import ApiToken, utcnow
-from api.access import CurrentViewer, visible
+from api.access import CurrentViewer, load
 from api.services import ServicesDep
 from api.times import UTCTime
 
@@ -66,7 +66,6 @@ def create_token(body: TokenIn, viewer: CurrentViewer, services: ServicesDep) ->
 def revoke_token(token_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Revoke one of the asker's tokens; another person's token is 404, as if it did not exist."""
     with services.writing() as session:
-        token = visible(session.get(ApiToken, token_id), f"API token {token_id}",
-                        lambda found: services.policy.owns(viewer, found.user_id))
+        token = load(session, ApiToken, token_id, viewer, services.policy)
         tokens.revoke_api_token(session, token)
     return Response(status_code=204)
