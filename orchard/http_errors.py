@@ -4,6 +4,9 @@
     app.add_middleware(...)         # the service's own middlewares first
     install_error_handlers(app, realm="orchard")   # last, so its guard wraps those middlewares too
 
+`path_headers(path)`, if given, adds headers to every error answer on that path (CORS headers
+on an endpoint a page on another origin polls, say).
+
 What a caller then gets, the same from every service:
 - a `DomainError` of `orchard.errors` — NotFound 404, Invalid 422, Conflict 409, Unauthenticated
   401 (with `WWW-Authenticate: Bearer realm="<realm>"`), Forbidden 403, Unavailable 503,
@@ -25,6 +28,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -40,33 +44,37 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
-def install_error_handlers(app: Starlette, *, realm: str = "orchard") -> None:
+PathHeaders = Callable[[str], Mapping[str, str]]
+
+
+def install_error_handlers(app: Starlette, *, realm: str = "orchard", path_headers: PathHeaders | None = None) -> None:
     """Answer the vocabulary with its status and any other exception with a logged, generic 500."""
 
     async def answer(request: Request, exc: Exception) -> JSONResponse:
         return error_response(exc, realm=realm, method=request.method, path=request.url.path,
-                              request_id=request_id(request.scope))
+                              request_id=request_id(request.scope), path_headers=path_headers)
 
     async def last_resort(request: Request, exc: Exception) -> JSONResponse:
         # Only bugs in middlewares added after install_error_handlers get here; the server logs their traceback.
         rid = request_id(request.scope)
         log.error("request %s: %s %s failed: %s (traceback below, from the server)",
                   rid, request.method, request.url.path, type(exc).__name__)
-        return internal_error(rid)
+        return internal_error(rid, path_headers(request.url.path) if path_headers else {})
 
     app.add_exception_handler(DomainError, answer)
     app.add_exception_handler(Exception, last_resort)
-    app.add_middleware(BugGuard)
+    app.add_middleware(BugGuard, path_headers=path_headers)
 
 
 def error_response(exc: Exception, *, realm: str = "orchard", method: str = "-", path: str = "-",
-                   request_id: str | None = None) -> JSONResponse:
+                   request_id: str | None = None, path_headers: PathHeaders | None = None) -> JSONResponse:
     """The answer to `exc`: the vocabulary's status and detail, else a 500 logged here with its traceback."""
+    extra = path_headers(path) if path_headers else {}
     if not isinstance(exc, DomainError):
         request_id = request_id or new_request_id()
         log.error("request %s: %s %s failed", request_id, method, path, exc_info=exc)
-        return internal_error(request_id)
-    headers = {"Cache-Control": "no-store", **exc.headers()}
+        return internal_error(request_id, extra)
+    headers = {**extra, "Cache-Control": "no-store", **exc.headers()}
     if exc.status_code == 401:
         headers["WWW-Authenticate"] = f'Bearer realm="{realm}"'
     if exc.status_code >= 500:
@@ -74,10 +82,10 @@ def error_response(exc: Exception, *, realm: str = "orchard", method: str = "-",
     return JSONResponse({"detail": exc.detail, **exc.extra()}, status_code=exc.status_code, headers=headers)
 
 
-def internal_error(request_id: str) -> JSONResponse:
+def internal_error(request_id: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """The generic 500: nothing of the bug's message or traceback reaches the client."""
     return JSONResponse({"detail": INTERNAL_ERROR, "request_id": request_id}, status_code=500,
-                        headers={"Cache-Control": "no-store", REQUEST_ID_HEADER: request_id})
+                        headers={**(headers or {}), "Cache-Control": "no-store", REQUEST_ID_HEADER: request_id})
 
 
 def request_id(scope: Scope) -> str:
@@ -102,8 +110,9 @@ class BugGuard:
     connection is cut and the server notes that in one line.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, path_headers: PathHeaders | None = None) -> None:
         self.app = app
+        self.path_headers = path_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,6 +131,6 @@ class BugGuard:
         except Exception as exc:
             rid = request_id(scope)
             response = error_response(exc, method=scope.get("method", "-"), path=scope.get("path", "-"),
-                                      request_id=rid)
+                                      request_id=rid, path_headers=self.path_headers)
             if not started:
                 await response(scope, receive, send)

@@ -12,5 +12,5 @@ class AuthError(Unauthenticated):
 class TooManyAttempts(TooMany):
     """Too many failed logins; try again after `retry_after` seconds (HTTP 429)."""
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins; try again in {retry_after} s", retry_after)
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message or f"too many failed logins; try again in {retry_after} s", retry_after)

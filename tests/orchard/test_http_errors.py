@@ -17,6 +17,8 @@ from orchard.registry.trees_csv import TreesCsvError, parse_trees_csv
 from tests.logs import every_log
 from tests.services import free_port
 
+CORS = {"Access-Control-Allow-Origin": "*"}
+
 
 def build() -> FastAPI:
     app = FastAPI()
@@ -31,7 +33,7 @@ def build() -> FastAPI:
     def csv() -> None:
         parse_trees_csv("farm,label,lat,lon\nhill,17,95,0\n")
 
-    install_error_handlers(app, realm="dashboard")
+    install_error_handlers(app, realm="dashboard", path_headers=lambda path: CORS if path.startswith("/refuse/") else {})
 
     @app.middleware("http")  # added after install_error_handlers: outside its guard
     async def late(request, call_next):
@@ -65,13 +67,14 @@ def test_each_kind_answers_its_status(client, kind, status, detail):
     response = client.get(f"/refuse/{kind}")
     assert response.status_code == status and response.json()["detail"] == detail
     assert "hunter2" not in response.text
+    assert response.headers["access-control-allow-origin"] == "*"  # the service's own headers for that path
     if kind == "too-many":
         assert response.headers["retry-after"] == "7"
 
 
 def test_an_invalid_file_lists_its_problems(client):
     response = client.get("/csv")
-    assert response.status_code == 422
+    assert response.status_code == 422 and "access-control-allow-origin" not in response.headers
     assert response.json()["problems"] == [
         {"line": 2, "column": "lat", "message": "'95' is not a number between -90 and 90"}]
     assert issubclass(TreesCsvError, Invalid)
