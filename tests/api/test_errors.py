@@ -9,6 +9,7 @@ import pytest
 from api.routes import claims
 from orchard.http_errors import BugGuard
 from tests.logs import every_log
+from tests.services import free_port
 
 
 def test_a_bug_in_a_route_is_a_generic_500_logged_once_with_its_traceback(api, monkeypatch):
@@ -68,3 +69,12 @@ def test_fastapi_keeps_its_own_422_for_a_malformed_request(api):
 def test_the_guard_wraps_every_middleware_of_the_app(api):
     # Middlewares added after install_error_handlers would sit outside its guard: their bugs would be logged twice.
     assert api.app.user_middleware[0].cls is BugGuard
+
+
+def test_a_store_that_is_down_is_503_without_its_address(start_api):
+    dead = f"127.0.0.1:{free_port()}"  # nothing listens there: a real refused connection
+    server = start_api(store_url=f"influxdb://{dead}/orchard")
+    response = server.client("admin").get(f"/api/trees/{server.world.trees['17']}/readings")
+    assert response.status_code == 503
+    assert response.json() == {"detail": "the readings store is unavailable; try again shortly"}
+    assert dead not in response.text
