@@ -1,7 +1,8 @@
 """Times as every service reads and writes them: epoch milliseconds, UTC, and a query's start and end.
 
 A query's time is ISO 8601 (no zone means UTC; an unescaped "+" that arrived as a space is
-read as "+") or epoch milliseconds in ASCII digits, between 1970 and 9999. The same text gets
+read as "+") or epoch milliseconds in ASCII digits, in the years 1970 to 9998 (9999 would overflow
+a time zone's conversion). The same text gets
 the same answer, and the same words when refused, from every service.
 """
 
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from orchard.errors import Invalid
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
 ONE_MS = timedelta(milliseconds=1)
 MAX_TEXT = 64  # longer than any ISO 8601 time; keeps int() away from huge digit strings
 _DIGITS = re.compile(r"[0-9]+")
@@ -87,4 +88,4 @@ def _unreadable(name: str, shown: str) -> Invalid:
 
 
 def _outside(name: str, shown: str) -> Invalid:
-    return Invalid(f"{name}: {shown!r} is outside the years 1970 to 9999")
+    return Invalid(f"{name}: {shown!r} is outside the years 1970 to 9998")
