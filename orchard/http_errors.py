@@ -42,8 +42,6 @@ log = logging.getLogger(__name__)
 INTERNAL_ERROR = "internal error"
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-
-
 PathHeaders = Callable[[str], Mapping[str, str]]
 
 
