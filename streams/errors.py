@@ -1,5 +1,9 @@
 """Old names of the relay's errors, kept only so branches written against them merge; use orchard.errors."""
 
-from orchard.errors import Invalid as BadRequest, NotFound
+from orchard.errors import Invalid as BadRequest, NotFound, TooMany
 
-__all__ = ["BadRequest", "NotFound"]
+__all__ = ["BadRequest", "Busy", "NotFound"]
+
+
+class Busy(TooMany):
+    """Too much work queued, for this viewer or for everyone; try again after `retry_after` seconds (HTTP 429)."""
