@@ -8,7 +8,6 @@ parts (grass, trunk, canopy, leaf texture) are drawn once per seed and size.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -17,6 +16,7 @@ import cv2
 import numpy as np
 
 from devices.weather import SUNRISE_H, SUNSET_H, FarmWeather, clamp, mix, sun_height
+from orchard.times import wall_clock_ms
 
 # Colours are BGR, as OpenCV draws them.
 NIGHT_SKY = np.array([(38, 18, 8), (70, 40, 22)], np.float32)  # top, horizon
@@ -31,11 +31,6 @@ HORIZON = 0.55  # fraction of the height where the sky ends
 RIPENING = (140, 285)  # days of the year from green fruit to red fruit
 BLOSSOM_DAYS = (80, 130)
 HARVESTED_AFTER = 305
-
-
-def wall_clock_ms() -> int:
-    """The real time in epoch milliseconds."""
-    return time.time_ns() // 1_000_000
 
 
 def fruit_colour(day_of_year: int) -> tuple[int, int, int] | None:

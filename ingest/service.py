@@ -10,7 +10,6 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import start_http_server
 
-from ingest.deadletter import DeadLetters
 from ingest.decode import Decoder
 from ingest.inbox import Inbox
 from ingest.locations import DeviceLocations
@@ -18,10 +17,12 @@ from ingest.stats import IngestStats
 from ingest.subscriber import Delivery, Subscriber
 from ingest.writer import Writer
 from orchard import topics
+from orchard.deadletter import DeadLetters
 from orchard.errors import PayloadError
 from orchard.readings import Reading
 from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
+from orchard.times import wall_clock_ms
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class Ingester:
     def _take(self, deliveries: list[Delivery], readings: list[Reading]) -> None:
         """Decode deliveries into `readings`; dead-letter what cannot be used."""
         decode = self.decoder.decode
-        now_ms = time.time_ns() // 1_000_000
+        now_ms = wall_clock_ms()
         before = len(readings)
         for delivery in deliveries:
             try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 from orchard.errors import OrchardError
 from orchard.readings import Latest
 from orchard.store import open_store
+from orchard.times import wall_clock_ms
 
 # Short column headings for the known metrics; custom metrics keep their names.
 HEADINGS = {
@@ -81,4 +81,4 @@ def command(farm: str | None, device: str | None) -> None:
             latest = store.latest(tags)
     except OrchardError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(table(latest, time.time_ns() // 1_000_000))
+    click.echo(table(latest, wall_clock_ms()))

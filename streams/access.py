@@ -17,9 +17,9 @@ from fastapi.security import APIKeyCookie, APIKeyQuery, HTTPAuthorizationCredent
 from orchard.auth import AuthError, Forbidden
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE
+from orchard.errors import NotFound
 from orchard.registry.access import Window
 from orchard.topics import ID_PATTERN
-from streams.errors import NotFound
 from streams.service import RelayDep
 
 COOKIE = "orchard_camera"

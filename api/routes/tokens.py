@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from api.access import CurrentViewer, signed_in_user, visible
+from api.access import CurrentViewer, load, signed_in_user
 from api.services import ServicesDep
 from api.times import UTCTime
 from orchard.registry import tokens
@@ -66,7 +66,6 @@ def create_token(body: TokenIn, viewer: CurrentViewer, services: ServicesDep) ->
 def revoke_token(token_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Revoke one of the asker's tokens; another person's token is 404, as if it did not exist."""
     with services.writing() as session:
-        token = visible(session.get(ApiToken, token_id), f"API token {token_id}",
-                        lambda found: services.policy.owns(viewer, found.user_id))
+        token = load(session, ApiToken, token_id, viewer, services.policy)
         tokens.revoke_api_token(session, token)
     return Response(status_code=204)

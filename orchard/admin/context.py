@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchard.cli import load_settings, setup_logging
-from orchard.errors import SettingsError
+from orchard.errors import Conflict, Invalid, NotFound, SettingsError
 from orchard.registry.db import make_engine, session_factory, session_scope
 from orchard.registry.migrate import upgrade
 from orchard.settings import Settings
@@ -63,8 +63,8 @@ class Admin:
         try:
             with session_scope(self.sessions) as session:
                 yield session
-        except (LookupError, ValueError) as exc:
-            raise click.ClickException(str(exc).strip("'\"")) from None
+        except (NotFound, Invalid, Conflict) as exc:  # a bug (KeyError, say) keeps its traceback
+            raise click.ClickException(str(exc)) from None
         except IntegrityError as exc:
             reason = str(exc.orig).strip().splitlines()[0]
             raise click.ClickException(f"the registry refused the change: {reason}") from None

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from orchard.errors import Invalid
 from orchard.topics import check_id
 
 # Named constraints, so later migrations (and SQLite batch mode) can find them by name.
@@ -127,7 +128,7 @@ class Farm(Base):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use a name like 'Asia/Shanghai')") from None
+            raise Invalid(f"unknown time zone {value!r} (use a name like 'Asia/Shanghai')") from None
         return value
 
 
@@ -175,7 +176,7 @@ class Tree(Base):
     @validates("label")
     def _check_label(self, key: str, value: str) -> str:
         if not value or not value.strip():
-            raise ValueError("a tree needs a label its customer can read, like '17'")
+            raise Invalid("a tree needs a label its customer can read, like '17'")
         return value.strip()
 
 
@@ -253,7 +254,7 @@ class User(Base):
         # "Alice" and "alice" are one person; comparing lower-case keeps that true on both databases.
         value = value.strip().lower()
         if not value:
-            raise ValueError("a username cannot be empty")
+            raise Invalid("a username cannot be empty")
         return value
 
 

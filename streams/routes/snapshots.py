@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
+from orchard.errors import NotFound
 from streams.access import Camera, Windows, clip
 from streams.archive import Snapshot
-from streams.errors import NotFound
 from streams.service import RelayDep
 from streams.timerange import iso, time_range
 

@@ -53,9 +53,9 @@ def test_frames_are_archived_at_most_once_per_interval_and_can_be_listed_and_fet
 def test_bad_ranges_and_unknown_snapshots(relay):
     token = relay.token()
     bad = relay.get(f"/cameras/{CAMERA}/snapshots", token, params={"start": "yesterday"})
-    assert bad.status_code == 400 and "ISO 8601" in bad.json()["detail"]
+    assert bad.status_code == 422 and "ISO 8601" in bad.json()["detail"]
     backwards = relay.get(f"/cameras/{CAMERA}/snapshots", token, params={"start": 2000, "end": 1000})
-    assert backwards.status_code == 400
+    assert backwards.status_code == 422
     assert relay.get(f"/cameras/{CAMERA}/snapshots/1780000000000.jpg", token).status_code == 404
     assert relay.get(f"/cameras/{CAMERA}/snapshots/{10**30}.jpg", token).status_code == 404
     assert relay.get(f"/cameras/{CAMERA}/snapshots/abc.jpg", token).status_code == 422

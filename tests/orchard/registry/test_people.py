@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from orchard.errors import Invalid, NotFound
 from orchard.registry.models import ClaimStatus, Role
 from orchard.registry.orchards import create_farm, create_tree
 from orchard.registry.people import (
@@ -63,11 +64,11 @@ def test_usernames_are_unique_whatever_their_case(session):
 
 def test_only_farmers_are_bound_to_farms(session):
     create_farm(session, "green-valley", "Green Valley")
-    with pytest.raises(ValueError, match="only farmers"):
+    with pytest.raises(Invalid, match="only farmers"):
         create_user(session, "alice", "customer", farm_ids=["green-valley"])
     session.rollback()
     farmer = create_user(session, "li", "farmer")
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         set_user_farms(session, farmer, ["nowhere"])
 
 
@@ -135,7 +136,7 @@ def test_a_shop_order_makes_at_most_one_claim(session, tree):
 
 def test_claims_belong_to_customers(session, tree):
     farmer = create_user(session, "li", "farmer")
-    with pytest.raises(ValueError, match="customers"):
+    with pytest.raises(Invalid, match="customers"):
         create_claim(session, farmer, tree, SPRING, AUTUMN)
 
 

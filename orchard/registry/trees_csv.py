@@ -19,7 +19,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchard.errors import OrchardError
+from orchard.errors import Invalid
 from orchard.registry.models import Farm, Plot, Tree
 from orchard.topics import ID_PATTERN
 
@@ -40,12 +40,15 @@ class Problem(NamedTuple):
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
-class TreesCsvError(OrchardError):
+class TreesCsvError(Invalid):
     """The file cannot be imported; `problems` lists every bad cell found (up to MAX_PROBLEMS)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
+
+    def extra(self) -> dict[str, object]:
+        return {"problems": [problem._asdict() for problem in self.problems]}
 
 
 @dataclass(frozen=True)
