@@ -8,11 +8,11 @@ import click
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.app import create_app
 from orchard.auth.setup import proxy_options
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from orchard.registry.migrate import upgrade
-from api.app import create_app
 
 log = logging.getLogger("api")
 

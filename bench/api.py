@@ -108,7 +108,7 @@ class Flood:
             except httpx.HTTPError as exc:
                 self.statuses[type(exc).__name__] += 1
 
-    def __enter__(self) -> "Flood":
+    def __enter__(self) -> Flood:
         self.thread.start()
         return self
 

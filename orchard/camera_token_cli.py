@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from orchard.auth import mint_camera_token
+from orchard.auth import check_secret, mint_camera_token
 from orchard.errors import OrchardError
 
 
@@ -20,21 +20,31 @@ from orchard.errors import OrchardError
 def command(cameras: tuple[str, ...], ttl: int, username: str | None) -> None:
     """Print a token for CAMERAS ("*" for all), signed with ORCHARD_SECRET_KEY.
 
+    Without ORCHARD_SECRET_KEY, the key `orchard demo` keeps in ORCHARD_DATA_DIR/demo-secret-key is used.
+
     Use it as `?token=...`, an `Authorization: Bearer ...` header or the
     `orchard_camera` cookie on the streams service's camera endpoints. Without --user it
     is an operator's token, good for the cameras it names until it expires.
     """
-    from orchard.auth.setup import policy_for, secret_of
+    from orchard.auth.policy import Policy
     from orchard.auth.viewer import Viewer
     from orchard.cli import load_settings
+    from orchard.demo import demo_secret_path
+    from orchard.registry.db import session_factory
     from orchard.registry.people import find_user
 
     settings = load_settings()
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    demo_key = demo_secret_path(settings.data_dir)
+    if secret is None and demo_key.exists():
+        # `orchard demo` made its own key there when ORCHARD_SECRET_KEY was not set.
+        secret = demo_key.read_text().strip()
+        click.echo(f"signed with the demo's key in {demo_key} (ORCHARD_SECRET_KEY is not set)", err=True)
     try:
         if username is None:
-            click.echo(mint_camera_token(secret_of(settings), cameras, ttl))
+            click.echo(mint_camera_token(check_secret(secret), cameras, ttl))
             return
-        policy = policy_for(settings, cache_s=0)
+        policy = Policy(session_factory(settings.db_url), check_secret(secret), cache_s=0)
         with policy.sessions() as session:
             user = find_user(session, username)
             if user is None or not user.active:

@@ -9,11 +9,11 @@ from fastapi.security import APIKeyCookie
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from orchard.auth.sessions import SESSION_COOKIE, clear_session, cookie_is_secure, set_session
-from orchard.registry import people
-from api.access import CurrentViewer
+from api.access import CurrentViewer, signed_in_user
 from api.routes.users import UserOut
-from api.services import ServicesDep
+from api.services import Services, ServicesDep
+from orchard.auth.policy import Viewer
+from orchard.auth.sessions import SESSION_COOKIE, clear_session, cookie_is_secure, set_session
 
 router = APIRouter(tags=["auth"])
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="the session cookie POST /api/login sets")
@@ -33,14 +33,15 @@ async def login(body: Login, request: Request, response: Response, services: Ser
     """
     address = request.client.host if request.client else ""  # the real one: ORCHARD_TRUSTED_PROXIES
     viewer, generation = await services.policy.log_in(body.username, body.password, address)
+    assert viewer.user_id is not None  # a password login is always a person's
     set_session(response, services.secret, viewer.user_id, generation,
                 secure=cookie_is_secure(services.public_url, request))
-    return await run_in_threadpool(_user_out, services, viewer.user_id)
+    return await run_in_threadpool(_user_out, services, viewer)
 
 
-def _user_out(services, user_id: int) -> UserOut:
+def _user_out(services: Services, viewer: Viewer) -> UserOut:
     with services.reading() as session:
-        return UserOut.of(people.get_user(session, user_id))
+        return UserOut.of(signed_in_user(session, viewer))
 
 
 @router.post("/logout", status_code=204)
@@ -60,4 +61,4 @@ def logout(request: Request, services: ServicesDep,
 def me(viewer: CurrentViewer, services: ServicesDep) -> UserOut:
     """The person the session cookie or API token belongs to."""
     with services.reading() as session:
-        return UserOut.of(people.get_user(session, viewer.user_id))
+        return UserOut.of(signed_in_user(session, viewer))

@@ -10,7 +10,12 @@
 """
 
 from orchard.auth.camera_tokens import (
-    ALL_CAMERAS, CAMERA_AUDIENCE, CameraGrant, authorize_camera, mint_camera_token, read_camera_token,
+    ALL_CAMERAS,
+    CAMERA_AUDIENCE,
+    CameraGrant,
+    authorize_camera,
+    mint_camera_token,
+    read_camera_token,
 )
 from orchard.auth.errors import AuthError, Forbidden, LoginsBusy, TooManyAttempts
 from orchard.auth.secret import check_secret

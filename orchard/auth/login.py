@@ -23,7 +23,6 @@ from orchard.auth.viewer import Viewer
 from orchard.registry.passwords import HASH_THREADS
 from orchard.registry.people import authenticate, normalize_username
 
-
 CHECK_NICENESS = 19  # requests of logged-in people come first; argon2's own lane threads inherit it
 
 

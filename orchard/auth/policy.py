@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,7 +39,7 @@ FARMER_EDITS = frozenset({"plot", "tree", "claim"})  # what farmers may create a
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Policy:
@@ -108,7 +108,7 @@ class Policy:
     def camera_token(self, viewer: Viewer, cameras: list[str], ttl_s: int, now: float | None = None) -> str:
         """A camera token for a user, ended with their credentials (logout, new password, deactivation)."""
         with self.sessions() as session:
-            user = session.get(User, viewer.user_id)
+            user = session.get(User, viewer.user_id) if viewer.user_id is not None else None
             if user is None or not user.active:
                 raise AuthError("log in again")
             generation = user.credential_generation
@@ -126,7 +126,8 @@ class Policy:
         grant = read_camera_token(self.secret, token)
         if len(self._grants) >= 10_000:
             self._grants.clear()
-        self._grants[token] = grant
+        if token:  # always, once read_camera_token accepted it
+            self._grants[token] = grant
         return grant
 
     # -- what they may see ------------------------------------------------------------
@@ -186,6 +187,8 @@ class Policy:
         def windows(session: Session) -> list[Window]:
             found = session.get(Camera, camera)
             user = session.get(User, viewer.user_id)
+            if user is None:  # deleted since the token was signed
+                return []
             spans = [access.claim_window(session, user, tree.id, at) for tree in (found.trees if found else [])]
             return sorted(w for w in spans if w is not None)
         return self._cached(("camera-windows", viewer.user_id, camera, _minute(at)), windows)

@@ -22,8 +22,6 @@ from orchard.auth.secret import check_secret
 SESSION_COOKIE = "orchard_session"
 SESSION_AUDIENCE = "orchard-session"
 SESSION_TTL_S = 14 * 86400
-# Lax: sent on top-level navigation from a customer's WeChat link, never on cross-site POSTs.
-_FLAGS = {"path": "/", "httponly": True, "samesite": "lax"}
 
 
 def mint_session(secret: str, user_id: int, generation: int, ttl_s: int = SESSION_TTL_S,
@@ -62,12 +60,13 @@ def cookie_is_secure(public_url: str | None, request: HTTPConnection) -> bool:
 
 def set_session(response: Response, secret: str, user_id: int, generation: int, *, secure: bool) -> None:
     """Log a user in on this response: the cookie, and no caching of the answer that carries it."""
+    # Lax: sent on top-level navigation from a customer's WeChat link, never on cross-site POSTs.
     response.set_cookie(SESSION_COOKIE, mint_session(secret, user_id, generation), max_age=SESSION_TTL_S,
-                        secure=secure, **_FLAGS)
+                        path="/", secure=secure, httponly=True, samesite="lax")
     response.headers["Cache-Control"] = "no-store"
 
 
 def clear_session(response: Response, *, secure: bool) -> None:
     """Delete the cookie in the browser (the generation, moved on by the caller, ends copies of it)."""
-    response.delete_cookie(SESSION_COOKIE, secure=secure, **_FLAGS)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
     response.headers["Cache-Control"] = "no-store"

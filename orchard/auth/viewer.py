@@ -17,5 +17,5 @@ class Viewer:
     token_cameras: frozenset[str] | None = None
 
     @classmethod
-    def of(cls, user: User, token_cameras: frozenset[str] | None = None) -> "Viewer":
+    def of(cls, user: User, token_cameras: frozenset[str] | None = None) -> Viewer:
         return cls(user.id, user.username, str(user.role), token_cameras)

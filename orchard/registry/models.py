@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, DateTime, Dialect, Enum, Float, ForeignKey, Integer,
-    MetaData, String, Table, Text, TypeDecorator, UniqueConstraint,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from orchard.errors import Invalid
 from orchard.registry.usernames import check_username
 from orchard.topics import check_id
 
@@ -28,7 +43,7 @@ SLUG = 64  # the length ID_PATTERN allows
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -42,13 +57,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the registry stores timezone-aware UTC times")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Role(enum.StrEnum):
@@ -115,7 +130,7 @@ class Farm(Base):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use a name like 'Asia/Shanghai')") from None
+            raise Invalid(f"unknown time zone {value!r} (use a name like 'Asia/Shanghai')") from None
         return value
 
 
@@ -163,7 +178,7 @@ class Tree(Base):
     @validates("label")
     def _check_label(self, key: str, value: str) -> str:
         if not value or not value.strip():
-            raise ValueError("a tree needs a label its customer can read, like '17'")
+            raise Invalid("a tree needs a label its customer can read, like '17'")
         return value.strip()
 
 

@@ -9,12 +9,14 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchard.errors import Invalid, NotFound
 from orchard.registry.models import Claim, ClaimStatus, Farm, Role, Tree, User, utcnow
 from orchard.registry.passwords import hash_password, password_needs_rehash, verify_password
 from orchard.registry.tokens import revoke_all_api_tokens
-from orchard.registry.usernames import check_username, normalize_username
 
-__all__ = ["check_username", "normalize_username"]  # with the functions below: the one place usernames are compared
+# Re-exported: people is where every service compares usernames.
+from orchard.registry.usernames import check_username as check_username
+from orchard.registry.usernames import normalize_username as normalize_username
 
 
 def create_user(session: Session, username: str, role: Role | str, *, password: str | None = None,
@@ -49,11 +51,11 @@ def set_user_farms(session: Session, user: User, farm_ids: Iterable[str]) -> Non
     """Bind a farmer to exactly these farms."""
     farm_ids = set(farm_ids)
     if farm_ids and user.role != Role.FARMER:
-        raise ValueError(f"only farmers are bound to farms, and {user.username!r} is a {user.role}")
+        raise Invalid(f"only farmers are bound to farms, and {user.username!r} is a {user.role}")
     farms = list(session.scalars(select(Farm).where(Farm.id.in_(farm_ids)))) if farm_ids else []
     missing = farm_ids - {farm.id for farm in farms}
     if missing:
-        raise LookupError(f"no farms {sorted(missing)}")
+        raise NotFound(f"no farms {sorted(missing)}")
     user.farms = sorted(farms, key=lambda farm: farm.id)
     session.flush()
 
@@ -109,7 +111,7 @@ def create_claim(session: Session, user: User, tree: Tree, starts_at: datetime, 
                  status: ClaimStatus | str = ClaimStatus.PENDING, order_ref: str | None = None) -> Claim:
     """A customer's claim on a tree from `starts_at` until (not including) `ends_at`."""
     if user.role != Role.CUSTOMER:
-        raise ValueError(f"claims belong to customers, and {user.username!r} is a {user.role}")
+        raise Invalid(f"claims belong to customers, and {user.username!r} is a {user.role}")
     claim = Claim(user=user, tree=tree, starts_at=starts_at, ends_at=ends_at, status=ClaimStatus(status),
                   order_ref=order_ref)
     session.add(claim)

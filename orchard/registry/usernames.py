@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from orchard.errors import Invalid
+
 
 def normalize_username(value: str) -> str:
     """NFKC (full-width letters become ASCII), whitespace at both ends removed, lower-case.
@@ -15,10 +17,10 @@ def normalize_username(value: str) -> str:
 
 
 def check_username(value: str) -> str:
-    """The normalized username a new user gets; ValueError if it is empty or has blanks or control characters."""
+    """The normalized username a new user gets; Invalid (a ValueError) if empty or with blanks or control characters."""
     name = normalize_username(value)
     if not name:
-        raise ValueError("a username cannot be empty")
+        raise Invalid("a username cannot be empty")
     if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in name):
-        raise ValueError(f"a username cannot contain spaces or control characters (got {name[:40]!r})")
+        raise Invalid(f"a username cannot contain spaces or control characters (got {name[:40]!r})")
     return name

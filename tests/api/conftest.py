@@ -61,7 +61,7 @@ class RunningApi:
         self.thread = threading.Thread(target=self.server.run, name="uvicorn-api", daemon=True)
         self.clients: list[httpx.Client] = []
 
-    def start(self) -> "RunningApi":
+    def start(self) -> RunningApi:
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:

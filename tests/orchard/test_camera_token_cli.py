@@ -1,6 +1,11 @@
-"""`orchard camera-token` (orchard/camera_token_cli.py): operators' tokens, and users' tokens the policy accepts."""
+"""`orchard camera-token` (orchard/camera_token_cli.py): operators' tokens, users' tokens the policy accepts,
+and the demo's key found where the demo keeps it."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -8,7 +13,41 @@ from click.testing import CliRunner
 from orchard.auth import read_camera_token
 from orchard.auth.policy import Policy
 from orchard.cli import main
-from tests.orchard.auth.conftest import SECRET, registry  # noqa: F401  (fixture)
+from orchard.demo import demo_secret_path
+from orchard.registry.db import session_factory
+from orchard.registry.migrate import upgrade
+from tests.orchard.auth.conftest import SECRET
+from tests.world import build_world
+
+
+def camera_token(*args, cwd, env=None) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")}
+    return subprocess.run([sys.executable, "-m", "orchard.cli", "camera-token", *args], cwd=cwd,
+                          env={**clean, **(env or {})}, capture_output=True, text=True, timeout=60)
+
+
+def test_in_a_demo_checkout_the_token_is_signed_with_the_demo_key(tmp_path):
+    (tmp_path / "data").mkdir()
+    key = "k" * 43
+    demo_secret_path(tmp_path / "data").write_text(key + "\n")
+    result = camera_token("cam-01", "--ttl", "60", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert read_camera_token(key, token).allows("cam-01")
+    assert "demo-secret-key" in result.stderr  # it says which key it used
+
+
+def test_without_any_key_it_says_what_to_set(tmp_path):
+    result = camera_token("cam-01", cwd=tmp_path)
+    assert result.returncode == 2 and "ORCHARD_SECRET_KEY" in result.stderr
+
+
+@pytest.fixture
+def registry(tmp_path):
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    upgrade(url)
+    sessions = session_factory(url)
+    return sessions, build_world(sessions)
 
 
 @pytest.fixture

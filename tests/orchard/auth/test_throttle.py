@@ -3,7 +3,7 @@
 The throttle keeps its counts in the registry: its own tests run on SQLite and PostgreSQL.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,13 +12,12 @@ from orchard.auth.policy import Policy
 from orchard.auth.throttle import LoginThrottle
 from orchard.registry.db import session_factory
 from tests.orchard.auth.conftest import SECRET
-from tests.orchard.registry.conftest import db_url, postgres, postgres_registry, sqlite_template  # noqa: F401
 from tests.world import PASSWORD
 
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 30, 6, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

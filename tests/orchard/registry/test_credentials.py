@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from orchard.registry import passwords, people
 from orchard.registry.models import User
 from orchard.registry.people import (
-    authenticate, create_user, end_sessions, find_user, normalize_username, set_active, set_password,
+    authenticate,
+    create_user,
+    end_sessions,
+    find_user,
+    normalize_username,
+    set_active,
+    set_password,
 )
 from orchard.registry.tokens import create_api_token, find_api_token
 
@@ -26,7 +33,7 @@ def test_every_spelling_of_a_username_finds_the_one_user(session, spelling):
 def test_a_username_made_from_a_variant_is_stored_in_its_one_form(session):
     assert create_user(session, "  Ｌｉ.Ｗｅｉ\u3000", "farmer").username == "li.wei"
     session.commit()
-    with pytest.raises(Exception):  # the unique constraint: the same person twice
+    with pytest.raises(IntegrityError):  # the unique constraint: the same person twice
         create_user(session, "li.wei", "farmer")
         session.flush()
     session.rollback()
