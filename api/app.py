@@ -17,12 +17,20 @@ from orchard.errors import OrchardError, StoreUnavailable
 from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
+from orchard.web import BodyLimit, CrossSiteGuard, SecurityHeaders
+from orchard.web.bodies import KB, MB
+from api.docs import add_docs
 from api.routes import ROUTERS
+from api.routes.orders import ORDERS_PATH
+from api.routes.trees_import import IMPORT_PATH, MAX_CSV_BYTES
 from api.services import Services
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api"
+MAX_JSON_BYTES = 64 * KB
+# Per path, what a body may weigh; anything else gets MAX_JSON_BYTES. A form adds its boundaries to the CSV.
+BODY_LIMITS = {PREFIX + IMPORT_PATH: MAX_CSV_BYTES + 64 * KB, PREFIX + ORDERS_PATH: 16 * KB}
 
 
 def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None,
@@ -47,8 +55,13 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
 
     app = FastAPI(title="Orchard Live management API", lifespan=lifespan,
                   summary="Farms, plots, trees, devices, cameras, people, claims and readings.",
-                  docs_url=f"{PREFIX}/docs", openapi_url=f"{PREFIX}/openapi.json", redoc_url=None,
+                  docs_url=None, openapi_url=f"{PREFIX}/openapi.json", redoc_url=None,
                   swagger_ui_oauth2_redirect_url=None)
+    add_docs(app, f"{PREFIX}/docs", app.openapi_url)
+    # Last added runs first: headers on every answer, then the cross-site check, then the body cap.
+    app.add_middleware(BodyLimit, default=MAX_JSON_BYTES, limits=BODY_LIMITS)
+    app.add_middleware(CrossSiteGuard, exempt=[PREFIX + ORDERS_PATH])
+    app.add_middleware(SecurityHeaders)
     for kind in (OrchardError, LookupError, ValueError, IntegrityError):
         app.add_exception_handler(kind, refuse)
     api = APIRouter(prefix=PREFIX)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/claims", tags=["shop"])
 
 SIGNATURE_HEADER = "X-Orchard-Signature"
+ORDERS_PATH = "/claims/orders"  # authenticated by its HMAC, not a cookie; its body is capped small in api.app
 
 
 def _day(value: object) -> date | datetime:

@@ -16,6 +16,7 @@ from api.services import ServicesDep
 router = APIRouter(prefix="/trees", tags=["trees"])
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
+IMPORT_PATH = "/trees/import"  # its body may be MAX_CSV_BYTES (orchard.web.BodyLimit, set in api.app)
 CSV_BODY = {
     "required": True,
     "content": {
