@@ -33,3 +33,13 @@ def parse_time(text: str | None, name: str) -> datetime | None:
 
 def to_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2200  # a claim or query outside these is a typo, and year 1 or 9999 overflows zones
+
+
+def check_year(value):
+    """`value` (a date or datetime) if its year is in FIRST_YEAR..LAST_YEAR; else ValueError saying so."""
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}, not {value.year}")
+    return value

@@ -47,7 +47,7 @@ class ClaimIn(BaseModel):
     starts_at: AwareDatetime
     ends_at: AwareDatetime = Field(description="not included: the claim shows the tree while start <= now < end")
     status: ClaimStatus = ClaimStatus.PENDING
-    order_ref: str | None = Field(default=None, max_length=128)
+    order_ref: str | None = Field(default=None, max_length=128, description="admins only: the shop's order id")
 
     @field_validator("ends_at")
     @classmethod
@@ -88,7 +88,9 @@ def get_claim(claim_id: int, viewer: CurrentViewer, services: ServicesDep) -> Cl
 
 @router.post("", status_code=201)
 def create_claim(body: ClaimIn, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
-    """Give a customer a claim on a tree (admins, and the tree's farm's farmers)."""
+    """Give a customer a claim on a tree (admins, and the tree's farm's farmers); only admins set order_ref."""
+    if body.order_ref is not None:  # else a farmer could squat a shop order that has not arrived yet
+        services.policy.require_admin(viewer, "set order_ref; the shop's webhook sets it")
     with services.writing() as session:
         tree = orchards.get_tree(session, body.tree_id)
         services.policy.require_edit(viewer, "claim", tree.farm_id if tree else None)
