@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, AwareDatetime
 
 from api.errors import Unprocessable
 
@@ -18,17 +18,27 @@ def _utc(value: datetime) -> datetime:
 UTCTime = Annotated[datetime, AfterValidator(_utc)]
 
 
+QUERY_YEARS = (1970, 9998)  # a query may say "from the epoch"; year 1 and 9999 overflow time zones
+
+
 def parse_time(text: str | None, name: str) -> datetime | None:
     """An ISO 8601 time (UTC if it names no zone) or epoch milliseconds; Unprocessable naming `name`."""
     if text is None or not text.strip():
         return None
     text = text.strip()
     try:
+        if not text.isascii():  # int() and fromisoformat() would read other scripts' digits
+            raise ValueError(text)
         if text.lstrip("-").isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, timezone.utc)
-        return _utc(datetime.fromisoformat(text))
+            moment = datetime.fromtimestamp(int(text) / 1000, timezone.utc)
+        else:
+            moment = _utc(datetime.fromisoformat(text))
     except (ValueError, OverflowError, OSError):
         raise Unprocessable(f"{name}: {text[:40]!r} is neither ISO 8601 nor epoch milliseconds") from None
+    if not QUERY_YEARS[0] <= moment.year <= QUERY_YEARS[1]:
+        raise Unprocessable(f"{name}: the year must be between {QUERY_YEARS[0]} and {QUERY_YEARS[1]}, "
+                            f"not {moment.year}")
+    return moment
 
 
 def to_ms(moment: datetime) -> int:
@@ -43,3 +53,7 @@ def check_year(value):
     if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}, not {value.year}")
     return value
+
+
+# A moment a request sets (claim dates, token expiry): with its zone, and in a year the registry can hold.
+Moment = Annotated[AwareDatetime, AfterValidator(check_year)]

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
 from orchard.registry import orchards, people
-from orchard.registry.models import Claim, ClaimStatus
+from orchard.registry.models import Claim, ClaimStatus, Role
 from api.access import CurrentViewer, visible
 from api.errors import NotFound, Unprocessable
+from api.fields import Int64, Name
 from api.services import ServicesDep
-from api.times import UTCTime
+from api.times import Moment, UTCTime
 
 router = APIRouter(prefix="/claims", tags=["claims"])
 
@@ -42,12 +43,12 @@ class ClaimOut(BaseModel):
 class ClaimIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int = Field(description="a customer")
-    tree_id: int
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime = Field(description="not included: the claim shows the tree while start <= now < end")
+    user_id: Int64 = Field(description="a customer")
+    tree_id: Int64
+    starts_at: Moment
+    ends_at: Moment = Field(description="not included: the claim shows the tree while start <= now < end")
     status: ClaimStatus = ClaimStatus.PENDING
-    order_ref: str | None = Field(default=None, max_length=128, description="admins only: the shop's order id")
+    order_ref: Name | None = Field(default=None, max_length=128, description="admins only: the shop's order id")
 
     @field_validator("ends_at")
     @classmethod
@@ -61,8 +62,8 @@ class ClaimIn(BaseModel):
 class ClaimPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     status: ClaimStatus | None = None
 
 
@@ -72,7 +73,7 @@ def _claim(services, viewer, claim_id: int, session: Session) -> Claim:
 
 
 @router.get("")
-def list_claims(viewer: CurrentViewer, services: ServicesDep, tree: int | None = None, user: int | None = None,
+def list_claims(viewer: CurrentViewer, services: ServicesDep, tree: Int64 | None = None, user: Int64 | None = None,
                 status: ClaimStatus | None = None) -> list[ClaimOut]:
     """The claims the asker may see: a customer's own (ended ones too), a farmer's on their farms' trees."""
     with services.reading() as session:
@@ -81,7 +82,7 @@ def list_claims(viewer: CurrentViewer, services: ServicesDep, tree: int | None =
 
 
 @router.get("/{claim_id}")
-def get_claim(claim_id: int, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
+def get_claim(claim_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
     with services.reading() as session:
         return ClaimOut.of(_claim(services, viewer, claim_id, session))
 
@@ -93,19 +94,21 @@ def create_claim(body: ClaimIn, viewer: CurrentViewer, services: ServicesDep) ->
         services.policy.require_admin(viewer, "set order_ref; the shop's webhook sets it")
     with services.writing() as session:
         tree = orchards.get_tree(session, body.tree_id)
-        services.policy.require_edit(viewer, "claim", tree.farm_id if tree else None)
+        # A farm the asker may not see is not named in the refusal: a tree id must not reveal its farm.
+        seen = tree.farm_id if tree is not None and services.policy.sees_farm(viewer, tree.farm_id) else None
+        services.policy.require_edit(viewer, "claim", seen)
         if tree is None:
             raise NotFound(f"no tree {body.tree_id}")
         user = people.get_user(session, body.user_id)
-        if user is None:
-            raise Unprocessable(f"user_id: there is no user {body.user_id}")
+        if user is None or (user.role != Role.CUSTOMER and viewer.role != Role.ADMIN):
+            raise Unprocessable(f"user_id: there is no customer {body.user_id}")  # nor a word of others' roles
         claim = people.create_claim(session, user, tree, body.starts_at, body.ends_at, status=body.status,
                                     order_ref=body.order_ref)
         return ClaimOut.of(claim)
 
 
 @router.patch("/{claim_id}")
-def update_claim(claim_id: int, body: ClaimPatch, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
+def update_claim(claim_id: Int64, body: ClaimPatch, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
     """Move a claim's dates or change its status (admins, and the tree's farm's farmers)."""
     with services.writing() as session:
         claim = _claim(services, viewer, claim_id, session)
@@ -120,7 +123,7 @@ def update_claim(claim_id: int, body: ClaimPatch, viewer: CurrentViewer, service
 
 
 @router.delete("/{claim_id}", status_code=204)
-def delete_claim(claim_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
+def delete_claim(claim_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a claim made by mistake (admins only); a refunded order is better set to cancelled."""
     with services.writing() as session:
         claim = _claim(services, viewer, claim_id, session)

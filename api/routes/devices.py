@@ -11,6 +11,7 @@ from orchard.registry.models import Device, Plot, Tree, utcnow
 from orchard.topics import ID_PATTERN
 from api.access import CurrentViewer, visible
 from api.errors import NotFound, Unprocessable
+from api.fields import Int64, Line
 from api.services import ServicesDep
 from api.times import UTCTime
 
@@ -48,17 +49,17 @@ class DeviceIn(BaseModel):
 
     id: str = Field(pattern=f"^{ID_PATTERN.pattern}$", description="also its MQTT username")
     farm_id: str
-    tree_id: int | None = None
-    plot_id: int | None = None
-    sensors: str = Field(default="", description="as ORCHARD_SENSORS on the Pi")
+    tree_id: Int64 | None = None
+    plot_id: Int64 | None = None
+    sensors: Line = Field(default="", description="as ORCHARD_SENSORS on the Pi")
 
 
 class DevicePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tree_id: int | None = None
-    plot_id: int | None = None
-    sensors: str | None = None
+    tree_id: Int64 | None = None
+    plot_id: Int64 | None = None
+    sensors: Line | None = Field(default=None, max_length=500)
     revoked: bool | None = Field(default=None, description="true: the broker refuses it after the next sync")
 
 

@@ -23,6 +23,7 @@ from orchard.registry.models import Claim, ClaimStatus, Role
 from api.errors import NotConfigured, Unprocessable
 from api.times import check_year
 from api.routes.claims import ClaimOut
+from api.fields import Line, Name
 from api.services import Services, ServicesDep
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,15 @@ Day = Annotated[date | datetime, PlainValidator(_day)]
 
 
 class Customer(BaseModel):
-    username: str = Field(min_length=1, max_length=254)
-    display_name: str = Field(default="", max_length=200)
+    username: Name = Field(min_length=1, max_length=254)
+    display_name: Name = Field(default="", max_length=200)
 
 
 class Order(BaseModel):
-    order_id: str = Field(min_length=1, max_length=128)
+    order_id: Name = Field(min_length=1, max_length=128)
     customer: Customer
-    farm: str
-    tree: str = Field(min_length=1, description="the tree's label on the farm, e.g. 17")
+    farm: Line = Field(max_length=64)
+    tree: Line = Field(min_length=1, max_length=32, description="the tree's label on the farm, e.g. 17")
     start: Day = Field(description="first day of the claim")
     end: Day = Field(description="last day of the claim, included (a date-time: the moment it ends)")
 
