@@ -110,3 +110,26 @@ def test_a_webhook_order_with_control_characters_is_422(api):
     body = json.dumps(order).encode()
     response = httpx.post(f"{api.url}/api/claims/orders", content=body, headers=signed(body))
     assert response.status_code == 422 and "display_name" in response.json()["detail"], response.text
+
+
+@pytest.mark.parametrize("body", ["[" * 30000 + "]" * 30000, '{"a":' * 10000 + "1" + "}" * 10000,
+                                  '{"farm_id":"hill","label":"s1","latitude":' + "9" * 5000 + "}",
+                                  '{"farm_id":"hill","label":"\\ud800"}', '{"farm_id":"hill","label":"n","latitude":NaN}'],
+                         ids=["nested-arrays", "nested-objects", "5000-digit-number", "lone-surrogate", "nan"])
+def test_hostile_json_is_refused_without_a_500(api, body, caplog):
+    with caplog.at_level(logging.ERROR):
+        response = api.client("admin").post("/api/trees", content=body.encode(),
+                                             headers={"Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+@pytest.mark.parametrize("query", ["farm=" + "x" * 200_000, "&".join(f"farm={n}" for n in range(30_000))],
+                         ids=["200-kb-value", "30000-parameters"])
+def test_a_huge_query_string_is_refused_without_a_500(api, query, caplog):
+    import socket
+    with caplog.at_level(logging.ERROR), socket.create_connection(("127.0.0.1", api.port), timeout=30) as sock:
+        sock.sendall(f"GET /api/trees?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        status = int(sock.recv(1024).split()[1])
+    assert 400 <= status < 500
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
