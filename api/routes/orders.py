@@ -27,7 +27,6 @@ from api.fields import Line, Name
 from api.services import Services, ServicesDep
 
 log = logging.getLogger(__name__)
-time_now = clock.time  # tests move the clock
 
 router = APIRouter(prefix="/claims", tags=["shop"])
 
@@ -76,7 +75,7 @@ async def signed_body(request: Request, services: ServicesDep) -> bytes:
     stamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
     if not STAMP.fullmatch(stamp):
         raise AuthError(f"the order must carry {TIMESTAMP_HEADER}: <Unix seconds>, signed with the body")
-    if abs(time_now() - int(stamp)) > FRESH_FOR_S:
+    if abs(clock.time() - int(stamp)) > FRESH_FOR_S:
         raise AuthError(f"the {TIMESTAMP_HEADER} is more than {FRESH_FOR_S} s from now: an old or replayed order")
     body = await request.body()  # capped by orchard.web.BodyLimit before any byte is hashed
     expected = hmac.new(services.shop_secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -144,7 +143,9 @@ def _claim_for(services: Services, order: Order) -> tuple[ClaimOut, bool]:
             customer = people.create_user(session, order.customer.username, Role.CUSTOMER,
                                           display_name=order.customer.display_name)
         elif customer.role != Role.CUSTOMER:
-            raise Unprocessable(f"customer.username: {customer.username!r} is a {customer.role}, not a customer")
+            # The buyer chose the name: tell the shop to pick another, not what the account is.
+            raise Unprocessable(f"customer.username: {order.customer.username!r} is taken by an account that "
+                                "cannot hold claims; the customer must choose another")
         claim = people.create_claim(session, customer, tree, starts_at, ends_at, status=ClaimStatus.ACTIVE,
                                     order_ref=order.order_id)
         return ClaimOut.of(claim), True

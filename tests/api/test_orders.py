@@ -160,3 +160,12 @@ def test_absurd_dates_are_422_not_500(api, start, end):
     response = post(api, order(f"SHOP-YEAR-{start}-{end}", start=start, end=end))
     assert response.status_code == 422, response.text
     assert "year" in response.json()["detail"]
+
+
+def test_an_order_for_a_staff_username_does_not_say_what_the_account_is(api):
+    response = post(api, order("SHOP-STAFF-1", customer={"username": "farmer-valley"}))
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("customer.username:") and "farmer" not in detail.replace("farmer-valley", "")
+    assert "admin" not in post(api, order("SHOP-STAFF-2", customer={"username": "admin"})).json()["detail"].replace(
+        "'admin'", "")
