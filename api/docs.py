@@ -35,9 +35,9 @@ def add_docs(app: FastAPI, docs_url: str, openapi_url: str) -> None:
     assets = f"{docs_url}/assets"
     page = PAGE.format(title=f"{app.title} - docs", assets=assets, docs=docs_url)
     # validatorUrl null: Swagger UI would otherwise send the schema to a public validator.
-    init = "window.ui = SwaggerUIBundle(%s);\n" % json.dumps({
-        "url": openapi_url, "dom_id": "#swagger-ui", "validatorUrl": None, "deepLinking": True,
-        "persistAuthorization": False, "layout": "BaseLayout"})
+    options = json.dumps({"url": openapi_url, "dom_id": "#swagger-ui", "validatorUrl": None, "deepLinking": True,
+                          "persistAuthorization": False, "layout": "BaseLayout"})
+    init = f"window.ui = SwaggerUIBundle({options});\n"
     headers = {"Content-Security-Policy": DOCS_POLICY, "Cache-Control": "no-cache"}
 
     @app.get(docs_url, include_in_schema=False)

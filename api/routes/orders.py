@@ -13,18 +13,16 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, PlainValidator, ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.fields import Line, Name
+from api.routes.claims import ClaimOut
+from api.services import Services, ServicesDep
+from api.times import check_year
 from orchard.auth import AuthError
-from orchard.errors import OrchardError
+from orchard.errors import Conflict, Invalid, Unavailable
 from orchard.registry import orchards, people
 from orchard.registry.models import Claim, ClaimStatus, Role
-from api.errors import NotConfigured, Unprocessable
-from api.times import check_year
-from api.routes.claims import ClaimOut
-from api.fields import Line, Name
-from api.services import Services, ServicesDep
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +66,7 @@ async def signed_body(request: Request, services: ServicesDep) -> bytes:
     """The raw body, once `X-Orchard-Signature: sha256=<hex>` is the HMAC-SHA256 (ORCHARD_SHOP_SECRET)
     of `<X-Orchard-Timestamp>.<body>` and that timestamp is within FRESH_FOR_S of now."""
     if services.shop_secret is None:
-        raise NotConfigured("the shop webhook is not configured: set ORCHARD_SHOP_SECRET")
+        raise Unavailable("the shop webhook is not configured: set ORCHARD_SHOP_SECRET")
     given = request.headers.get(SIGNATURE_HEADER, "")
     if not given.startswith("sha256="):
         raise AuthError(f"the order must be signed: {SIGNATURE_HEADER}: sha256=<hex HMAC of timestamp.body>")
@@ -85,7 +83,7 @@ async def signed_body(request: Request, services: ServicesDep) -> bytes:
 
 
 def parse_order(body: bytes) -> Order:
-    """The order in a body; Unprocessable naming each wrong field."""
+    """The order in a body; Invalid naming each wrong field."""
     try:
         return Order.model_validate_json(body)
     except ValidationError as exc:
@@ -93,7 +91,7 @@ def parse_order(body: bytes) -> Order:
         for error in exc.errors(include_url=False):
             where = ".".join(str(part) for part in error["loc"]) or "body"
             problems.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
-        raise Unprocessable("; ".join(problems)) from None
+        raise Invalid("; ".join(problems)) from None
 
 
 def _moment(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
@@ -102,10 +100,8 @@ def _moment(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
     return datetime.combine(value + timedelta(days=1) if end else value, time(0), zone)
 
 
-class OrderConflict(OrchardError):
+class OrderConflict(Conflict):
     """An order id already used by a claim that differs from this order (HTTP 409)."""
-
-    status_code = 409
 
 
 def _replayed(session: Session, order: Order, existing: Claim) -> ClaimOut:
@@ -130,21 +126,21 @@ def _claim_for(services: Services, order: Order) -> tuple[ClaimOut, bool]:
             return _replayed(session, order, existing), False
         farm = orchards.get_farm(session, order.farm)
         if farm is None:
-            raise Unprocessable(f"farm: there is no farm {order.farm!r}")
+            raise Invalid(f"farm: there is no farm {order.farm!r}")
         tree = orchards.find_tree(session, farm.id, order.tree)
         if tree is None:
-            raise Unprocessable(f"tree: farm {farm.id!r} has no tree labelled {order.tree!r}")
+            raise Invalid(f"tree: farm {farm.id!r} has no tree labelled {order.tree!r}")
         zone = ZoneInfo(farm.timezone)
         starts_at, ends_at = _moment(order.start, zone, end=False), _moment(order.end, zone, end=True)
         if ends_at <= starts_at:
-            raise Unprocessable("end: must not be before start")
+            raise Invalid("end: must not be before start")
         customer = people.find_user(session, order.customer.username)
         if customer is None:
             customer = people.create_user(session, order.customer.username, Role.CUSTOMER,
                                           display_name=order.customer.display_name)
         elif customer.role != Role.CUSTOMER:
             # The buyer chose the name: tell the shop to pick another, not what the account is.
-            raise Unprocessable(f"customer.username: {order.customer.username!r} is taken by an account that "
+            raise Invalid(f"customer.username: {order.customer.username!r} is taken by an account that "
                                 "cannot hold claims; the customer must choose another")
         claim = people.create_claim(session, customer, tree, starts_at, ends_at, status=ClaimStatus.ACTIVE,
                                     order_ref=order.order_id)
@@ -168,7 +164,9 @@ def receive_order(body: Annotated[bytes, Depends(signed_body)], response: Respon
     order = parse_order(body)
     try:
         claim, created = _claim_for(services, order)
-    except IntegrityError:  # the same order delivered twice at once: the other delivery made the claim
+    except OrderConflict:
+        raise
+    except Conflict:  # the same order delivered twice at once: the other delivery made the claim
         with services.reading() as session:
             existing = people.find_claim_by_order(session, order.order_id)
             if existing is None:

@@ -5,9 +5,14 @@ Each is a 422 naming the field (never a 500 with a traceback), and nothing is st
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
 
+import httpx
 import pytest
+
+from tests.api.conftest import signed
 
 HUGE = "9" * 30
 
@@ -102,9 +107,6 @@ def test_a_csv_import_refuses_formulas_and_control_characters(api, cell):
 
 
 def test_a_webhook_order_with_control_characters_is_422(api):
-    import json
-    import httpx
-    from tests.api.conftest import signed
     order = {"order_id": "SHOP-CTRL-1", "customer": {"username": "ctl@example.com", "display_name": "Eve\u202e"},
              "farm": "hill", "tree": "17", "start": "2031-03-01", "end": "2031-10-31"}
     body = json.dumps(order).encode()
@@ -114,7 +116,8 @@ def test_a_webhook_order_with_control_characters_is_422(api):
 
 @pytest.mark.parametrize("body", ["[" * 30000 + "]" * 30000, '{"a":' * 10000 + "1" + "}" * 10000,
                                   '{"farm_id":"hill","label":"s1","latitude":' + "9" * 5000 + "}",
-                                  '{"farm_id":"hill","label":"\\ud800"}', '{"farm_id":"hill","label":"n","latitude":NaN}'],
+                                  '{"farm_id":"hill","label":"\\ud800"}',
+                                  '{"farm_id":"hill","label":"n","latitude":NaN}'],
                          ids=["nested-arrays", "nested-objects", "5000-digit-number", "lone-surrogate", "nan"])
 def test_hostile_json_is_refused_without_a_500(api, body, caplog):
     with caplog.at_level(logging.ERROR):
@@ -127,7 +130,6 @@ def test_hostile_json_is_refused_without_a_500(api, body, caplog):
 @pytest.mark.parametrize("query", ["farm=" + "x" * 200_000, "&".join(f"farm={n}" for n in range(30_000))],
                          ids=["200-kb-value", "30000-parameters"])
 def test_a_huge_query_string_is_refused_without_a_500(api, query, caplog):
-    import socket
     with caplog.at_level(logging.ERROR), socket.create_connection(("127.0.0.1", api.port), timeout=30) as sock:
         sock.sendall(f"GET /api/trees?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         status = int(sock.recv(1024).split()[1])
