@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.docs import add_docs
@@ -60,7 +64,24 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
         api.include_router(router)
     app.include_router(api)
     install_error_handlers(app, realm="orchard")
+    app.add_exception_handler(RequestValidationError, invalid_request)
     return app
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: a lone surrogate the asker sent cannot break the answer."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+
+
+async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's own 422 for a request that does not fit its models, without echoing the input (a NaN,
+    a lone surrogate or 60 KB of it would break or bloat the answer)."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    errors = [{key: value for key, value in error.items() if key != "input"} for error in errors]
+    return AsciiJSONResponse({"detail": jsonable_encoder(errors)}, status_code=422,
+                             headers={"Cache-Control": "no-store"})
 
 
 def _secret(value) -> str | None:
