@@ -45,12 +45,12 @@ def stand_in(name: str) -> ThreadingHTTPServer:
 @pytest.fixture
 def proxy(request, tmp_path) -> Iterator[str]:
     caddy = require("caddy")
-    api = request.getfixturevalue("api")
+    server = request.getfixturevalue("api")
     streams, dashboard = stand_in("streams"), stand_in("dashboard")
     port = free_port()
     text = CADDYFILE.read_text()
     for original, local in (("{$SITE_ADDRESS:localhost}", f"http://127.0.0.1:{port}"),
-                            ("api:8082", f"127.0.0.1:{api.port}"),
+                            ("api:8082", f"127.0.0.1:{server.port}"),
                             ("streams:8081", f"127.0.0.1:{streams.server_port}"),
                             ("dashboard:8083", f"127.0.0.1:{dashboard.server_port}")):
         assert original in text, original
