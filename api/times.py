@@ -1,35 +1,30 @@
-"""Times in and out of the API: every answer in UTC; a query's time as ISO 8601 or epoch milliseconds."""
+"""Times in the API's answers: always UTC. Times in queries are read by orchard.times, as every service reads them.
+
+A moment a request sets (claim dates, token expiry, an order's days) must fall in FIRST_YEAR..LAST_YEAR.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, AwareDatetime
 
-from api.errors import Unprocessable
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
+from orchard.times import utc
 
 # A time in an answer: the same instant reads the same whether it was just written or read back.
-UTCTime = Annotated[datetime, AfterValidator(_utc)]
+UTCTime = Annotated[datetime, AfterValidator(utc)]
+
+FIRST_YEAR, LAST_YEAR = 2000, 2200  # a claim outside these is a typo, and year 1 or 9999 overflows zones
+Day = TypeVar("Day", date, datetime)
 
 
-def parse_time(text: str | None, name: str) -> datetime | None:
-    """An ISO 8601 time (UTC if it names no zone) or epoch milliseconds; Unprocessable naming `name`."""
-    if text is None or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        if text.lstrip("-").isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, timezone.utc)
-        return _utc(datetime.fromisoformat(text))
-    except (ValueError, OverflowError, OSError):
-        raise Unprocessable(f"{name}: {text[:40]!r} is neither ISO 8601 nor epoch milliseconds") from None
+def check_year(value: Day) -> Day:
+    """`value` (a date or datetime) if its year is in FIRST_YEAR..LAST_YEAR; else ValueError saying so."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}, not {value.year}")
+    return value
 
 
-def to_ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+# A moment a request sets (claim dates, token expiry): with its zone, and in a year the registry can hold.
+Moment = Annotated[AwareDatetime, AfterValidator(check_year)]

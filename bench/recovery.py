@@ -29,11 +29,11 @@ from pathlib import Path
 
 import orjson
 
+from devices.agent import Agent
+from ingest.service import Ingester
 from orchard.mqtt import make_client
 from orchard.spool import Spool
 from orchard.store import open_store
-from devices.agent import Agent
-from ingest.service import Ingester
 from tests.mqtt_helpers import Collector, wait_until
 from tests.relay import Relay
 from tests.services import Influxd, Mosquitto
@@ -142,7 +142,10 @@ def crash_window(work: Path, autosave_s: int, rate: float = 200.0) -> float:
     leave_session(broker, session)
     acked_at: dict[int, float] = {}
     client, address = make_client(broker.url("orchard-simulator"))
-    client.on_publish = lambda c, u, mid, rc, p: acked_at.setdefault(mid, time.monotonic())
+    def acknowledged(client: object, userdata: object, mid: int, *_: object) -> None:
+        acked_at.setdefault(mid, time.monotonic())
+
+    client.on_publish = acknowledged
     client.connect(address.host, address.port)
     client.loop_start()
     seq_of_mid: dict[int, int] = {}

@@ -13,14 +13,14 @@ from typing import Protocol
 import orjson
 import paho.mqtt.client as paho
 
+from devices.camera import Source
+from devices.camera_unit import CameraCommands, CameraConfig, CameraUnit
+from devices.publisher import Publisher
 from orchard import topics
 from orchard.errors import SensorError, SpoolFull
 from orchard.mqtt import connect, make_client, reason_text
 from orchard.spool import Spool
 from orchard.supervise import Supervisor
-from devices.camera import Source
-from devices.camera_unit import CameraCommands, CameraConfig, CameraUnit
-from devices.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class Agent:
     def _on_message(self, client: paho.Client, userdata, message: paho.MQTTMessage) -> None:
         # paho's network thread: only parse and set state; frames are sent by the run loop.
         try:
-            if message.topic == self.command_topic and self.commands.handle(message.payload):
+            if message.topic == self.command_topic and self.commands.handle(bytes(message.payload)):
                 self.wake.set()
         except Exception:  # one bad message must never stop the network loop
             log.exception("%s: command on %s failed", self.device, message.topic)
@@ -164,11 +164,11 @@ class Agent:
     def _link_looks_dead(self) -> None:
         """A publish went unacknowledged: drop the connection now rather than after TCP gives up,
         so paho reconnects (with a short, jittered backoff) and sends it again."""
-        sock = self.client.socket()
-        if sock is not None and self.client.is_connected():
+        shutdown = getattr(self.client.socket(), "shutdown", None)
+        if shutdown is not None and self.client.is_connected():
             log.info("%s: no acknowledgement from the broker; reconnecting", self.device)
             try:
-                sock.shutdown(socket.SHUT_RDWR)
+                shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
 
@@ -213,4 +213,8 @@ class Agent:
 
 def wake_on(stop: threading.Event, wake: threading.Event) -> None:
     """Set `wake` once `stop` is set, so a loop sleeping on `wake` stops at once."""
-    threading.Thread(target=lambda: (stop.wait(), wake.set()), name="wake-on-stop", daemon=True).start()
+    def relay() -> None:
+        stop.wait()
+        wake.set()
+
+    threading.Thread(target=relay, name="wake-on-stop", daemon=True).start()

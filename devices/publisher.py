@@ -47,11 +47,12 @@ class Publisher:
         sent = 0
         with self._lock:
             while True:
-                if self._in_flight is None:
+                in_flight = self._in_flight
+                if in_flight is None:
                     if not (self.client.is_connected() and len(self.spool)):
                         break
-                    self._publish_next()
-                ids, info, since = self._in_flight
+                    in_flight = self._in_flight = self._publish_next()
+                ids, info, since = in_flight
                 acknowledged = self._wait(info, since, stop)
                 if acknowledged is None:  # paho could not take it: the entries stay spooled for the next try
                     self._in_flight = None
@@ -69,12 +70,12 @@ class Publisher:
         self.published += sent
         return sent
 
-    def _publish_next(self) -> None:
+    def _publish_next(self) -> tuple[list[int], paho.MQTTMessageInfo, float]:
         rows = self._next_batch()
         ids = [row_id for row_id, _ in rows]
         entries = [item for _, item in rows]
         payload = entries[0] if len(entries) == 1 else b"[" + b",".join(entries) + b"]"
-        self._in_flight = (ids, self.client.publish(self.topic, payload, qos=1), time.monotonic())
+        return ids, self.client.publish(self.topic, payload, qos=1), time.monotonic()
 
     def _wait(self, info: paho.MQTTMessageInfo, since: float, stop: threading.Event | None) -> bool | None:
         """True once acknowledged, False on timeout or stop, None if paho refused the message."""

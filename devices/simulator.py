@@ -14,16 +14,17 @@ import math
 import threading
 import time
 from pathlib import Path
+from typing import cast
 
 import orjson
 
-from orchard.spool import Spool
-from orchard.supervise import Supervisor
 from devices.agent import Agent, now_ms, wake_on
 from devices.camera_unit import CameraConfig
 from devices.frames import SyntheticSource
 from devices.simulated import SimulatedSensor
 from devices.weather import FarmWeather
+from orchard.spool import Spool
+from orchard.supervise import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class Simulator:
         start -= start % step_ms
         count = 0
         for agent in self.agents:
-            sensor = agent.sensors[0]
+            sensor = cast(SimulatedSensor, agent.sensors[0])
             entries = [orjson.dumps({"ts": ts, "values": sensor.reading_at(ts)})
                        for ts in range(start, end, step_ms)]
             agent.spool.append(entries)

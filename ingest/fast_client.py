@@ -60,7 +60,7 @@ class FastClient(paho.Client):
         rc = super().loop_read(max_packets)
         for _ in range(self.READ_BURST):
             sock = self._sock
-            if rc or sock is None or not sock.pending():
+            if rc or not isinstance(sock, BufferedSocket) or not sock.pending():
                 break
             rc = super().loop_read(max_packets)
         return rc

@@ -6,22 +6,24 @@ import logging
 import threading
 import time
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import start_http_server
 
+from ingest.decode import Decoder
+from ingest.inbox import Inbox
+from ingest.locations import DeviceLocations
+from ingest.stats import IngestStats
+from ingest.subscriber import Delivery, Subscriber
+from ingest.writer import Writer
 from orchard import topics
+from orchard.deadletter import DeadLetters
 from orchard.errors import PayloadError, SpoolFull
 from orchard.readings import Reading
 from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
 from orchard.supervise import Supervisor
-from ingest.deadletter import DeadLetters
-from ingest.inbox import Inbox
-from ingest.locations import DeviceLocations
-from ingest.decode import Decoder
-from ingest.stats import IngestStats
-from ingest.subscriber import Delivery, Subscriber
-from ingest.writer import Writer
+from orchard.times import wall_clock_ms
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ class Ingester:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self._holding = False  # a batch waits, unacknowledged, for room on the disk
-        self._metrics_server = None
+        self._metrics_server: WSGIServer | None = None
         self.supervisor.on_failure(lambda loop: self.stats.worker_up.set(0))
 
     def serve_metrics(self, host: str, port: int) -> None:
@@ -125,7 +127,7 @@ class Ingester:
     def _take(self, deliveries: list[Delivery], readings: list[Reading]) -> None:
         """Decode deliveries into `readings`; dead-letter what cannot be used."""
         decode = self.decoder.decode
-        now_ms = time.time_ns() // 1_000_000
+        now_ms = wall_clock_ms()
         before = len(readings)
         for delivery in deliveries:
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from typing import Any
 
 import click
 
@@ -19,7 +20,7 @@ SUBCOMMANDS = {
     "simulate": "devices.__main__:simulate_command",
     "readings": "orchard.report:command",
     "streams": "streams.__main__:command",
-    "camera-token": "orchard.camera_token:command",
+    "camera-token": "orchard.camera_token_cli:command",
     "api": "api.__main__:command",
     "admin": "orchard.admin:group",
 }
@@ -37,7 +38,7 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module), attr)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, or one clear line and exit status 2."""
     try:
         return Settings.load(**overrides)

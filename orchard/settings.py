@@ -7,9 +7,11 @@ may instead be read from a file named by ORCHARD_<NAME>_FILE (docker secrets).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from dotenv import dotenv_values
@@ -31,13 +33,18 @@ class Settings(BaseSettings):
 
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     mqtt_password: SecretStr | None = Field(default=None, description="for the URL's user, if not in the URL")
-    store_url: str | None = Field(default=None, description="influxdb://... or sqlite:///...")
+    # Empty means the default in data_dir, filled in after validation: always a URL once loaded.
+    store_url: str = Field(default="", description="influxdb://... or sqlite:///...")
     influx_token: SecretStr | None = None
-    db_url: str | None = None
+    db_url: str = ""
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
     shop_secret: SecretStr | None = Field(default=None, description="signs the shop's order webhook")
     log_level: str = "INFO"
+    # Web services: the origin people use (its https makes the session cookie Secure), and the proxies
+    # whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks, comma-separated).
+    public_url: str | None = Field(default=None, description="e.g. https://orchard.example.coop")
+    trusted_proxies: str = Field(default="", description="e.g. 127.0.0.1, 172.18.0.0/16")
 
     # The Pi agent: who it is and what it reads.
     farm: str | None = None
@@ -57,7 +64,8 @@ class Settings(BaseSettings):
 
     # The streams relay.
     streams_client_id: str = "orchard-streams"
-    archive_every_s: float = Field(default=300.0, gt=0, description="at most one archived snapshot per camera this often")
+    archive_every_s: float = Field(default=300.0, gt=0,
+                                   description="at most one archived snapshot per camera this often")
     archive_days: float = Field(default=30.0, gt=0, description="archived snapshots older than this are deleted")
 
     # The ingester.
@@ -72,21 +80,41 @@ class Settings(BaseSettings):
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
             raise ValueError("must look like mqtt://[user:pass@]host:port or mqtts://...")
         try:
-            parts.port
+            _ = parts.port  # urlsplit checks the port only when it is read
         except ValueError:
             raise ValueError("has a port that is not a number") from None
         return value
 
     @field_validator("store_url")
     @classmethod
-    def _store_url(cls, value: str | None) -> str | None:
-        if value is None:
+    def _store_url(cls, value: str) -> str:
+        if not value:
             return value
         scheme = value.split(":", 1)[0]
         if scheme not in ("influxdb", "influxdb+http", "influxdb+https", "sqlite"):
             raise ValueError("must start with influxdb://, influxdb+https:// or sqlite:///")
         if scheme.startswith("influxdb") and not urlsplit(value).path.strip("/"):
             raise ValueError("needs a database name: influxdb://host:8086/orchard")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must look like https://orchard.example.coop")
+        return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
         return value
 
     @field_validator("farm", "device")
@@ -104,7 +132,7 @@ class Settings(BaseSettings):
         return value.upper()
 
     @model_validator(mode="after")
-    def _defaults_in_data_dir(self) -> "Settings":
+    def _defaults_in_data_dir(self) -> Settings:
         if self.mqtt_password is not None:
             parts = urlsplit(self.mqtt_url)
             if not parts.username:
@@ -112,15 +140,15 @@ class Settings(BaseSettings):
             secret = quote(self.mqtt_password.get_secret_value(), safe="")
             host = parts.netloc.rsplit("@", 1)[1]
             self.mqtt_url = urlunsplit(parts._replace(netloc=f"{parts.username}:{secret}@{host}"))
-        if self.store_url is None:
+        if not self.store_url:
             self.store_url = f"sqlite:///{self.data_dir / 'readings.db'}"
-        if self.db_url is None:
+        if not self.db_url:
             self.db_url = f"sqlite:///{self.data_dir / 'registry.db'}"
         return self
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = None,
-             **overrides: object) -> "Settings":
+             **overrides: Any) -> Settings:
         """Settings from the environment and `.env` (the environment wins), or SettingsError in one line.
 
         Without `environ` the process environment and `./.env` are read; both then go
@@ -130,7 +158,7 @@ class Settings(BaseSettings):
             environ, env_file = os.environ, env_file or ".env"
         merged = {**read_env_file(env_file), **environ} if env_file else dict(environ)
         known = {PREFIX + name.upper() for name in cls.model_fields}
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for key, value in merged.items():
             if not key.startswith(PREFIX) or key in NOT_SETTINGS:
                 continue

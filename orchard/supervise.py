@@ -67,8 +67,7 @@ class Supervisor:
             if args.exc_type is SystemExit:
                 return
             name = args.thread.name if args.thread is not None else "a thread"
-            log.critical("%s failed; stopping so that the service is restarted", name,
-                         exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+            log.critical("%s failed; stopping so that the service is restarted", name, exc_info=args.exc_value)
             self.fail(name)
 
         threading.excepthook = died

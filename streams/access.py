@@ -8,22 +8,21 @@ used. The policy answers from the registry (users, farms, claims and their dates
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import APIKeyCookie, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
-from orchard.auth import AuthError, Forbidden
+from orchard.auth import API_TOKEN_PREFIX, AuthError, Forbidden
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE
+from orchard.errors import NotFound
 from orchard.registry.access import Window
 from orchard.topics import ID_PATTERN
-from streams.errors import NotFound
 from streams.service import RelayDep
 
 COOKIE = "orchard_camera"
-API_TOKEN_PREFIX = "orl_"
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <camera token or API token>")
 _query = APIKeyQuery(name="token", auto_error=False, description="?token=<camera token>, for <img src>")
@@ -88,5 +87,5 @@ def clip(start_ms: int, end_ms: int, windows: list[tuple[int, int]]) -> list[tup
 
 
 def _ms(moment: datetime) -> int:
-    return int(moment.replace(tzinfo=moment.tzinfo or timezone.utc).timestamp() * 1000)
+    return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
 

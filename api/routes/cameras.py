@@ -5,21 +5,20 @@ A logged-in person gets a short-lived camera token here for the streams service 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
-from orchard.auth import mint_camera_token
+from api.access import CurrentViewer, load
+from api.fields import Int64
+from api.services import ServicesDep
+from api.times import UTCTime
 from orchard.auth.policy import Policy, Viewer
+from orchard.errors import NotFound
 from orchard.registry import orchards
 from orchard.registry.models import Camera
 from orchard.topics import ID_PATTERN
-from api.access import CurrentViewer, visible
-from api.errors import NotFound
-from api.services import ServicesDep
-from api.times import UTCTime
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
@@ -34,7 +33,7 @@ class CameraOut(BaseModel):
     created_at: UTCTime
 
     @classmethod
-    def of(cls, camera: Camera, policy: Policy, viewer: Viewer) -> "CameraOut":
+    def of(cls, camera: Camera, policy: Policy, viewer: Viewer) -> CameraOut:
         return cls(id=camera.id, device_id=camera.device_id, farm_id=camera.device.farm_id,
                    tree_ids=[tree.id for tree in camera.trees if policy.sees_tree(viewer, tree.id)],
                    created_at=camera.created_at)
@@ -45,24 +44,19 @@ class CameraIn(BaseModel):
 
     id: str = Field(pattern=f"^{ID_PATTERN.pattern}$", description="the `{camera}` of its MQTT topic")
     device_id: str
-    tree_ids: list[int] = Field(default=[], description="trees of the device's farm it sees")
+    tree_ids: list[Int64] = Field(default=[], max_length=1000, description="trees of the device's farm it sees")
 
 
 class CameraPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tree_ids: list[int] = Field(description="the trees it sees now, replacing the old list")
+    tree_ids: list[Int64] = Field(max_length=1000, description="the trees it sees now, replacing the old list")
 
 
 class CameraToken(BaseModel):
     camera: str
     token: str = Field(description="for the streams service: ?token=, or Authorization: Bearer")
     expires_at: UTCTime
-
-
-def _camera(services, viewer, camera_id: str, session: Session) -> Camera:
-    return visible(orchards.get_camera(session, camera_id), f"camera {camera_id!r}",
-                   lambda camera: services.policy.may_watch(viewer, camera.id))
 
 
 @router.get("")
@@ -76,16 +70,16 @@ def list_cameras(viewer: CurrentViewer, services: ServicesDep, farm: str | None 
 @router.get("/{camera_id}")
 def get_camera(camera_id: str, viewer: CurrentViewer, services: ServicesDep) -> CameraOut:
     with services.reading() as session:
-        return CameraOut.of(_camera(services, viewer, camera_id, session), services.policy, viewer)
+        return CameraOut.of(load(session, Camera, camera_id, viewer, services.policy), services.policy, viewer)
 
 
 @router.post("", status_code=201)
 def create_camera(body: CameraIn, viewer: CurrentViewer, services: ServicesDep) -> CameraOut:
     """Add a camera to a device (admins only)."""
+    services.policy.require_admin(viewer, "add cameras")  # before the lookup: a device id must not reveal its farm
     with services.writing() as session:
         device = orchards.get_device(session, body.device_id)
         if device is None:
-            services.policy.require_admin(viewer, "add cameras")
             raise NotFound(f"no device {body.device_id!r}")
         services.policy.require_edit(viewer, "camera", device.farm_id)
         camera = orchards.create_camera(session, body.id, device.id, body.tree_ids)
@@ -96,7 +90,7 @@ def create_camera(body: CameraIn, viewer: CurrentViewer, services: ServicesDep) 
 def update_camera(camera_id: str, body: CameraPatch, viewer: CurrentViewer, services: ServicesDep) -> CameraOut:
     """Say which trees a camera sees (admins only)."""
     with services.writing() as session:
-        camera = _camera(services, viewer, camera_id, session)
+        camera = load(session, Camera, camera_id, viewer, services.policy)
         services.policy.require_edit(viewer, "camera", camera.device.farm_id)
         orchards.set_camera_trees(session, camera, body.tree_ids)
         return CameraOut.of(camera, services.policy, viewer)
@@ -106,7 +100,7 @@ def update_camera(camera_id: str, body: CameraPatch, viewer: CurrentViewer, serv
 def delete_camera(camera_id: str, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a camera (admins only); its archived snapshots stay with the streams service."""
     with services.writing() as session:
-        camera = _camera(services, viewer, camera_id, session)
+        camera = load(session, Camera, camera_id, viewer, services.policy)
         services.policy.require_edit(viewer, "camera", camera.device.farm_id, delete=True)
         session.delete(camera)
         session.flush()
@@ -124,8 +118,8 @@ def camera_token(camera_id: str, viewer: CurrentViewer, services: ServicesDep,
     may not watch is 404.
     """
     with services.reading() as session:
-        camera = _camera(services, viewer, camera_id, session).id
-    now = datetime.now(timezone.utc)
-    token = mint_camera_token(services.secret, [camera], ttl_s, subject=str(viewer.user_id), now=now.timestamp())
+        camera = load(session, Camera, camera_id, viewer, services.policy).id
+    now = datetime.now(UTC)
+    token = services.policy.camera_token(viewer, [camera], ttl_s, now=now.timestamp())
     return CameraToken(camera=camera, token=token,
-                       expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, timezone.utc))
+                       expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, UTC))

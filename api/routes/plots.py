@@ -6,11 +6,12 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from api.access import CurrentViewer, load
+from api.fields import Int64, Name
+from api.services import ServicesDep
+from orchard.errors import NotFound
 from orchard.registry import orchards
 from orchard.registry.models import Plot
-from api.access import CurrentViewer, visible
-from api.errors import NotFound
-from api.services import ServicesDep
 
 router = APIRouter(prefix="/plots", tags=["plots"])
 
@@ -27,18 +28,13 @@ class PlotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     farm_id: str
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1, max_length=100)
 
 
 class PlotPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
-
-
-def _plot(services, viewer, plot_id: int, session) -> Plot:
-    return visible(session.get(Plot, plot_id), f"plot {plot_id}",
-                   lambda plot: services.policy.sees_farm(viewer, plot.farm_id))
+    name: Name = Field(min_length=1, max_length=100)
 
 
 @router.get("")
@@ -53,9 +49,9 @@ def list_plots(viewer: CurrentViewer, services: ServicesDep, farm: str | None = 
 
 
 @router.get("/{plot_id}")
-def get_plot(plot_id: int, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
+def get_plot(plot_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
     with services.reading() as session:
-        return PlotOut.model_validate(_plot(services, viewer, plot_id, session))
+        return PlotOut.model_validate(load(session, Plot, plot_id, viewer, services.policy))
 
 
 @router.post("", status_code=201)
@@ -69,10 +65,10 @@ def create_plot(body: PlotIn, viewer: CurrentViewer, services: ServicesDep) -> P
 
 
 @router.patch("/{plot_id}")
-def update_plot(plot_id: int, body: PlotPatch, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
+def update_plot(plot_id: Int64, body: PlotPatch, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
     """Rename a plot (admins, and the farm's farmers)."""
     with services.writing() as session:
-        plot = _plot(services, viewer, plot_id, session)
+        plot = load(session, Plot, plot_id, viewer, services.policy)
         services.policy.require_edit(viewer, "plot", plot.farm_id)
         plot.name = body.name
         session.flush()
@@ -80,10 +76,10 @@ def update_plot(plot_id: int, body: PlotPatch, viewer: CurrentViewer, services: 
 
 
 @router.delete("/{plot_id}", status_code=204)
-def delete_plot(plot_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
+def delete_plot(plot_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a plot; its trees stay, in no plot (admins only)."""
     with services.writing() as session:
-        plot = _plot(services, viewer, plot_id, session)
+        plot = load(session, Plot, plot_id, viewer, services.policy)
         services.policy.require_edit(viewer, "plot", plot.farm_id, delete=True)
         session.delete(plot)
         session.flush()

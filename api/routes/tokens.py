@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orchard.registry import people, tokens
-from orchard.registry.models import ApiToken, utcnow
-from api.access import CurrentViewer, visible
+from api.access import CurrentViewer, load, signed_in_user
+from api.fields import Int64, Name
 from api.services import ServicesDep
-from api.times import UTCTime
+from api.times import Moment, UTCTime
+from orchard.registry import tokens
+from orchard.registry.models import ApiToken, utcnow
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -19,8 +20,8 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, description="what the token is for, e.g. 'backup script'")
-    expires_at: AwareDatetime | None = None
+    name: Name = Field(min_length=1, max_length=100, description="what the token is for, e.g. 'backup script'")
+    expires_at: Moment | None = None
 
     @field_validator("expires_at")
     @classmethod
@@ -49,7 +50,7 @@ class TokenCreated(TokenOut):
 def list_tokens(viewer: CurrentViewer, services: ServicesDep) -> list[TokenOut]:
     """The asker's own tokens, revoked ones included."""
     with services.reading() as session:
-        user = people.get_user(session, viewer.user_id)
+        user = signed_in_user(session, viewer)
         return [TokenOut.model_validate(token) for token in tokens.list_api_tokens(session, user)]
 
 
@@ -57,16 +58,15 @@ def list_tokens(viewer: CurrentViewer, services: ServicesDep) -> list[TokenOut]:
 def create_token(body: TokenIn, viewer: CurrentViewer, services: ServicesDep) -> TokenCreated:
     """A new token acting as the asker; its plaintext is in this answer and nowhere else."""
     with services.writing() as session:
-        user = people.get_user(session, viewer.user_id)
+        user = signed_in_user(session, viewer)
         token, plaintext = tokens.create_api_token(session, user, body.name, body.expires_at)
         return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=plaintext)
 
 
 @router.delete("/{token_id}", status_code=204)
-def revoke_token(token_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
+def revoke_token(token_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Revoke one of the asker's tokens; another person's token is 404, as if it did not exist."""
     with services.writing() as session:
-        token = visible(session.get(ApiToken, token_id), f"API token {token_id}",
-                        lambda found: services.policy.owns(viewer, found.user_id))
+        token = load(session, ApiToken, token_id, viewer, services.policy)
         tokens.revoke_api_token(session, token)
     return Response(status_code=204)

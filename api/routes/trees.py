@@ -9,11 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.access import CurrentViewer, load
+from api.fields import Int64, Name, Photo
+from api.services import ServicesDep
+from orchard.errors import Invalid, NotFound
 from orchard.registry import orchards
 from orchard.registry.models import Plot, Tree
-from api.access import CurrentViewer, visible
-from api.errors import NotFound, Unprocessable
-from api.services import ServicesDep
 
 router = APIRouter(prefix="/trees", tags=["trees"])
 
@@ -35,33 +36,27 @@ class TreeOut(BaseModel):
 class TreeFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    plot_id: int | None = None
-    variety: str | None = Field(default=None, max_length=100)
+    plot_id: Int64 | None = None
+    variety: Name | None = Field(default=None, max_length=100)
     planted_on: date | None = None
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    photo: str | None = Field(default=None, max_length=500, description="a path under ORCHARD_DATA_DIR or a URL")
+    photo: Photo | None = Field(default=None, max_length=500, description="a path under ORCHARD_DATA_DIR or a URL")
 
 
 class TreeIn(TreeFields):
     farm_id: str
-    label: str = Field(min_length=1, max_length=32, description="what the customer calls it, unique on the farm")
+    label: Name = Field(min_length=1, max_length=32, description="what the customer calls it, unique on the farm")
 
 
 class TreePatch(TreeFields):
-    label: str | None = Field(default=None, min_length=1, max_length=32)
-
-
-def tree_for(services, viewer, tree_id: int, session: Session) -> Tree:
-    """The tree if the asker may see it (customers: while a claim on it is in force); else NotFound."""
-    return visible(orchards.get_tree(session, tree_id), f"tree {tree_id}",
-                   lambda tree: services.policy.sees_tree(viewer, tree.id))
+    label: Name | None = Field(default=None, min_length=1, max_length=32)
 
 
 def _check_plot(session: Session, farm_id: str, plot_id: int | None) -> None:
     plot = session.get(Plot, plot_id) if plot_id is not None else None
     if plot_id is not None and (plot is None or plot.farm_id != farm_id):
-        raise Unprocessable(f"plot_id: farm {farm_id!r} has no plot {plot_id}")
+        raise Invalid(f"plot_id: farm {farm_id!r} has no plot {plot_id}")
 
 
 @router.get("")
@@ -78,10 +73,10 @@ def list_trees(viewer: CurrentViewer, services: ServicesDep, farm: str | None = 
 
 
 @router.get("/{tree_id}")
-def get_tree(tree_id: int, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
+def get_tree(tree_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
     """One tree; a tree the asker may not see is 404, as if it did not exist."""
     with services.reading() as session:
-        return TreeOut.model_validate(tree_for(services, viewer, tree_id, session))
+        return TreeOut.model_validate(load(session, Tree, tree_id, viewer, services.policy))
 
 
 @router.post("", status_code=201)
@@ -97,16 +92,16 @@ def create_tree(body: TreeIn, viewer: CurrentViewer, services: ServicesDep) -> T
 
 
 @router.patch("/{tree_id}")
-def update_tree(tree_id: int, body: TreePatch, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
+def update_tree(tree_id: Int64, body: TreePatch, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
     """Change a tree's label, plot, variety, planting date, position or photo (admins, the farm's farmers)."""
     with services.writing() as session:
-        tree = tree_for(services, viewer, tree_id, session)
+        tree = load(session, Tree, tree_id, viewer, services.policy)
         services.policy.require_edit(viewer, "tree", tree.farm_id)
         changes = body.model_dump(exclude_unset=True)
         if "plot_id" in changes:
             _check_plot(session, tree.farm_id, changes["plot_id"])
         if "label" in changes and changes["label"] is None:
-            raise Unprocessable("label: a tree keeps a label; send a new one instead of null")
+            raise Invalid("label: a tree keeps a label; send a new one instead of null")
         for name, value in changes.items():
             setattr(tree, name, value)
         session.flush()
@@ -114,10 +109,10 @@ def update_tree(tree_id: int, body: TreePatch, viewer: CurrentViewer, services: 
 
 
 @router.delete("/{tree_id}", status_code=204)
-def delete_tree(tree_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
+def delete_tree(tree_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a tree (admins only; 409 while it has claims, which are paid orders)."""
     with services.writing() as session:
-        tree = tree_for(services, viewer, tree_id, session)
+        tree = load(session, Tree, tree_id, viewer, services.policy)
         services.policy.require_edit(viewer, "tree", tree.farm_id, delete=True)
         session.delete(tree)
         session.flush()

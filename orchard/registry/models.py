@@ -1,17 +1,33 @@
-"""The registry's tables: farms, plots, trees, devices, cameras, users, claims and API tokens."""
+"""The registry's tables: farms, plots, trees, devices, cameras, users, claims, API tokens, the login throttle."""
 
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, DateTime, Dialect, Enum, Float, ForeignKey,
-    MetaData, String, Table, Text, TypeDecorator, UniqueConstraint,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from orchard.errors import Invalid
+from orchard.registry.usernames import check_username
 from orchard.topics import check_id
 
 # Named constraints, so later migrations (and SQLite batch mode) can find them by name.
@@ -27,7 +43,7 @@ SLUG = 64  # the length ID_PATTERN allows
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -41,13 +57,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the registry stores timezone-aware UTC times")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Role(enum.StrEnum):
@@ -114,7 +130,7 @@ class Farm(Base):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use a name like 'Asia/Shanghai')") from None
+            raise Invalid(f"unknown time zone {value!r} (use a name like 'Asia/Shanghai')") from None
         return value
 
 
@@ -162,7 +178,7 @@ class Tree(Base):
     @validates("label")
     def _check_label(self, key: str, value: str) -> str:
         if not value or not value.strip():
-            raise ValueError("a tree needs a label its customer can read, like '17'")
+            raise Invalid("a tree needs a label its customer can read, like '17'")
         return value.strip()
 
 
@@ -218,15 +234,19 @@ class User(Base):
     """A person who signs in: an admin, a farmer (bound to farms) or a customer (with claims)."""
 
     __tablename__ = "users"
+    # AUTOINCREMENT: SQLite would otherwise give a deleted user's id to the next one, and their tokens with it.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    username: Mapped[str] = mapped_column(String(254), unique=True)  # normalized: orchard.registry.usernames
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id; None: cannot sign in
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # In every session cookie and user camera token; moving it on (logout, new password, deactivation) ends them.
+    credential_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     farms: Mapped[list[Farm]] = relationship(secondary=user_farms, back_populates="farmers",
                                              passive_deletes=True, order_by="Farm.id")
@@ -237,11 +257,8 @@ class User(Base):
 
     @validates("username")
     def _normalise_username(self, key: str, value: str) -> str:
-        # "Alice" and "alice" are one person; comparing lower-case keeps that true on both databases.
-        value = value.strip().lower()
-        if not value:
-            raise ValueError("a username cannot be empty")
-        return value
+        # "Alice", " alice" and "ａｌｉｃｅ" are one person: one stored form keeps that true on both databases.
+        return check_username(value)
 
 
 class Claim(Base):
@@ -283,3 +300,24 @@ class ApiToken(Base):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the throttle's window, so every API and dashboard process counts it."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(254), index=True)  # normalized, whether such a user exists or not
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class KnownLogin(Base):
+    """An address a name logged in from: it is still let in while someone else guesses that name."""
+
+    __tablename__ = "known_logins"
+
+    name: Mapped[str] = mapped_column(String(254), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_at: Mapped[datetime] = mapped_column(index=True)

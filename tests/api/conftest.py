@@ -16,6 +16,7 @@ import uvicorn
 from sqlalchemy import select
 
 from api.app import create_app
+from orchard.auth.setup import proxy_options
 from orchard.registry.db import session_factory
 from orchard.registry.models import Plot
 from orchard.registry.people import find_claim_by_order
@@ -34,7 +35,7 @@ class RunningApi:
     """The API app under uvicorn in a thread of this process, with the world it serves."""
 
     def __init__(self, workdir: Path, db_url: str, shop_secret: str | None = SHOP_SECRET,
-                 policy_cache_s: float = 0) -> None:
+                 policy_cache_s: float = 0, **settings: str) -> None:
         environ = {
             "ORCHARD_DATA_DIR": str(workdir),
             "ORCHARD_DB_URL": db_url,
@@ -43,6 +44,7 @@ class RunningApi:
         }
         if shop_secret:
             environ["ORCHARD_SHOP_SECRET"] = shop_secret
+        environ.update({f"ORCHARD_{name.upper()}": value for name, value in settings.items()})
         self.settings = Settings.load(environ)
         self.sessions = session_factory(db_url)
         self.world: World = build_world(self.sessions)
@@ -52,12 +54,14 @@ class RunningApi:
                               policy_cache_s=policy_cache_s)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        # As `orchard api` runs it: forwarded headers count only from ORCHARD_TRUSTED_PROXIES.
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+                                **proxy_options(self.settings))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn-api", daemon=True)
         self.clients: list[httpx.Client] = []
 
-    def start(self) -> "RunningApi":
+    def start(self) -> RunningApi:
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
@@ -95,10 +99,12 @@ class RunningApi:
         return {**trees, **self.world.users, **claims, "plot_north": plot.id}
 
 
-def signed(body: bytes, secret: str = SHOP_SECRET) -> dict[str, str]:
-    """The headers the shop sends with an order body."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {"X-Orchard-Signature": f"sha256={digest}", "Content-Type": "application/json"}
+def signed(body: bytes, secret: str = SHOP_SECRET, at: float | None = None) -> dict[str, str]:
+    """The headers the shop sends with an order body: the HMAC of `<timestamp>.<body>` (now, unless `at`)."""
+    stamp = str(int(time.time() if at is None else at))
+    digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {"X-Orchard-Signature": f"sha256={digest}", "X-Orchard-Timestamp": stamp,
+            "Content-Type": "application/json"}
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import time
 
 import orjson
 
-from orchard.spool import Spool
 from devices.agent import Agent
 from devices.simulator import Simulator
+from orchard.spool import Spool
 from tests.ingest.conftest import CountingSensor, stepping_clock
 from tests.mqtt_helpers import Collector, wait_until
 from tests.relay import Relay
@@ -72,7 +72,7 @@ def test_the_simulator_keeps_sampling_every_unit_through_a_silent_cut_off(broker
         relay.cut()
         before = [len(agent.spool) for agent in simulator.agents]
         time.sleep(CUT_S)
-        grown = [len(agent.spool) - n for agent, n in zip(simulator.agents, before)]
+        grown = [len(agent.spool) - n for agent, n in zip(simulator.agents, before, strict=True)]
         assert all(g >= CUT_S / INTERVAL_S / 2 for g in grown), f"readings spooled per unit in {CUT_S}s: {grown}"
         relay.restore()
         wait_until(lambda: all(len(agent.spool) <= 2 for agent in simulator.agents), timeout=40,

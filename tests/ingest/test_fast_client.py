@@ -12,10 +12,10 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from orchard.mqtt import make_client
 from devices.agent import Agent
-from orchard.spool import Spool
 from ingest.fast_client import BufferedSocket, FastClient
+from orchard.mqtt import make_client
+from orchard.spool import Spool
 from tests.mqtt_helpers import wait_until
 
 CHANGED = ("paho {version} changed {what}, which ingest/fast_client.py relies on: adapt it and run "
@@ -40,8 +40,8 @@ def test_the_paho_internals_the_fast_client_relies_on_are_still_there():
 
 
 def test_only_the_ingester_uses_the_fast_client(broker, tmp_path):
-    from ingest.subscriber import Subscriber
     from ingest.inbox import Inbox
+    from ingest.subscriber import Subscriber
 
     subscriber = Subscriber(broker.url("orchard-ingest"), "fast-check", Inbox())
     agent = Agent("farm1", "dev-a", [], Spool(tmp_path / "s.db"), broker.url("dev-a"))

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from orchard.store import open_store
 from ingest.service import Ingester
+from orchard.store import open_store
 from tests.disk import cap_pages, fill, small_disk
 from tests.ingest.test_durability import drain, expect_all, send
 from tests.mqtt_helpers import wait_until

@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
+from ingest.service import Ingester
 from orchard.store import open_store
 from orchard.supervise import EXIT_FAILED
-from ingest.service import Ingester
 from tests.mqtt_helpers import publish, wait_until
 
 READING = b'{"ts": 1790000000000, "values": {"soil_temp_c": 21.5}}'

@@ -1,8 +1,8 @@
 import paho.mqtt.client as paho
 import pytest
 
-from orchard.errors import SettingsError
 from orchard import mqtt
+from orchard.errors import SettingsError
 from orchard.mqtt import BrokerAddress, make_client
 
 

@@ -19,8 +19,9 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchard.errors import OrchardError
+from orchard.errors import Invalid
 from orchard.registry.models import Farm, Plot, Tree
+from orchard.text import name_problem
 from orchard.topics import ID_PATTERN
 
 COLUMNS = ("farm", "label", "plot", "variety", "planted", "lat", "lon")
@@ -40,12 +41,15 @@ class Problem(NamedTuple):
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
-class TreesCsvError(OrchardError):
+class TreesCsvError(Invalid):
     """The file cannot be imported; `problems` lists every bad cell found (up to MAX_PROBLEMS)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
+
+    def extra(self) -> dict[str, object]:
+        return {"problems": [problem._asdict() for problem in self.problems]}
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def _rows(reader) -> list[TreeRow]:
         if len(cells) > len(header):
             problems.append(Problem(line, header[-1], f"the row has {len(cells)} cells, the header {len(header)}"))
             continue
-        values = {name: cell.strip() for name, cell in zip(header, cells)}
+        values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
         row, row_problems = _row(line, values, frozenset(header) - set(REQUIRED))
         key = (values.get("farm", ""), values.get("label", ""))
         if all(key) and key in seen:
@@ -146,6 +150,8 @@ def _row(line: int, values: dict[str, str], given: frozenset[str]) -> tuple[Tree
     for column, limit in LENGTHS.items():
         if len(values.get(column, "")) > limit:
             bad(column, f"longer than {limit} characters")
+        elif problem := name_problem(values.get(column, "")):
+            bad(column, problem)
     planted = _day(values.get("planted", ""), lambda message: bad("planted", message))
     lat = _number(values.get("lat", ""), 90, lambda message: bad("lat", message))
     lon = _number(values.get("lon", ""), 180, lambda message: bad("lon", message))
@@ -173,7 +179,7 @@ def _number(text: str, limit: float, bad) -> float | None:
     if not text:
         return None
     try:
-        value = float(text)
+        value = float(text) if text.isascii() else math.nan  # float() also reads other scripts' digits
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or not -limit <= value <= limit:
