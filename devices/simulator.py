@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 
 SPOOL_MAX_ITEMS = 2_000_000  # as a Pi's default: on a full disk the oldest readings go first
+SPOOL_RESERVE_BYTES = 64 * 1024  # hundreds of simulated units share one disk: a small reserve each
 TREES = 8  # distinct simulated trees; devices beyond that share their look (and their memory)
 
 
@@ -62,7 +63,8 @@ class Simulator:
         self.agents: list[Agent] = []
         for index, device in enumerate(device_ids(devices)):
             sensor = SimulatedSensor(self.weather, index, interval_ms=int(interval_s * 1000))
-            spool = Spool(data_dir / "simulator" / f"{farm}-{device}.db", max_items=SPOOL_MAX_ITEMS)
+            spool = Spool(data_dir / "simulator" / f"{farm}-{device}.db", max_items=SPOOL_MAX_ITEMS,
+                          reserve_bytes=SPOOL_RESERVE_BYTES)
             sources = {}
             if cameras:
                 camera = camera_id(device)
