@@ -99,10 +99,12 @@ class RunningApi:
         return {**trees, **self.world.users, **claims, "plot_north": plot.id}
 
 
-def signed(body: bytes, secret: str = SHOP_SECRET) -> dict[str, str]:
-    """The headers the shop sends with an order body."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {"X-Orchard-Signature": f"sha256={digest}", "Content-Type": "application/json"}
+def signed(body: bytes, secret: str = SHOP_SECRET, at: float | None = None) -> dict[str, str]:
+    """The headers the shop sends with an order body: the HMAC of `<timestamp>.<body>` (now, unless `at`)."""
+    stamp = str(int(time.time() if at is None else at))
+    digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {"X-Orchard-Signature": f"sha256={digest}", "X-Orchard-Timestamp": stamp,
+            "Content-Type": "application/json"}
 
 
 @pytest.fixture
