@@ -17,8 +17,8 @@ from api.routes import ROUTERS
 from api.routes.orders import ORDERS_PATH
 from api.routes.trees_import import IMPORT_PATH, MAX_CSV_BYTES
 from api.services import Services
+from orchard.auth.setup import policy_for
 from orchard.http_errors import install_error_handlers
-from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
 from orchard.web import BodyLimit, CrossSiteGuard, SecurityHeaders
@@ -34,10 +34,10 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
                store: TimeSeriesStore | None = None, policy_cache_s: float = 5.0) -> FastAPI:
     """The management API for `settings`; tests may hand in their own registry sessions and store."""
     own_store, own_sessions = store is None, sessions is None
+    policy = policy_for(settings, sessions, cache_s=policy_cache_s)  # first: a weak secret stops the start
     services = Services(
-        sessions or session_factory(settings.db_url),
-        store if store is not None else open_store(settings.store_url, token=_secret(settings.influx_token)),
-        _secret(settings.secret_key), _secret(settings.shop_secret), policy_cache_s=policy_cache_s,
+        policy, store if store is not None else open_store(settings.store_url, token=_secret(settings.influx_token)),
+        _secret(settings.shop_secret), public_url=settings.public_url,
     )
 
     @asynccontextmanager
@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
         try:
             yield {"services": services}  # each request's state: what api.services hands to routes
         finally:
+            services.policy.logins.close()
             if own_store:
                 services.store.close()
             if own_sessions:

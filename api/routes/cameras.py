@@ -14,7 +14,6 @@ from api.access import CurrentViewer, load
 from api.fields import Int64
 from api.services import ServicesDep
 from api.times import UTCTime
-from orchard.auth import mint_camera_token
 from orchard.auth.policy import Policy, Viewer
 from orchard.errors import NotFound
 from orchard.registry import orchards
@@ -121,6 +120,6 @@ def camera_token(camera_id: str, viewer: CurrentViewer, services: ServicesDep,
     with services.reading() as session:
         camera = load(session, Camera, camera_id, viewer, services.policy).id
     now = datetime.now(UTC)
-    token = mint_camera_token(services.secret, [camera], ttl_s, subject=str(viewer.user_id), now=now.timestamp())
+    token = services.policy.camera_token(viewer, [camera], ttl_s, now=now.timestamp())
     return CameraToken(camera=camera, token=token,
                        expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, UTC))

@@ -50,7 +50,7 @@ class UserPatch(BaseModel):
     role: Role | None = None
     active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=1024,
-                                 description="a new password ends the user's sessions")
+                                 description="a new password ends the user's sessions and tokens")
     farm_ids: list[str] | None = None
 
 
@@ -85,9 +85,11 @@ def update_user(user_id: Int64, body: UserPatch, viewer: CurrentViewer, services
         user = load(session, User, user_id, viewer, services.policy)
         services.policy.require_admin(viewer, "change people")
         changes = body.model_dump(exclude_unset=True)
-        for name in ("display_name", "role", "active"):
+        for name in ("display_name", "role"):
             if changes.get(name) is not None:
                 setattr(user, name, changes[name])
+        if changes.get("active") is not None:
+            people.set_active(session, user, changes["active"])  # deactivating ends their sessions and tokens
         if "farm_ids" in changes or changes.get("role") not in (None, Role.FARMER):
             people.set_user_farms(session, user, changes.get("farm_ids") or [])
         if body.password is not None:
