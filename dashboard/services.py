@@ -50,11 +50,17 @@ class Services:
         return f"{self.cameras_url}/{camera}/{what}"
 
     def start(self) -> None:
-        """Start what runs beside the web app (the device status listener, once there is one)."""
+        """Start what runs beside the web app: the device status listener."""
+        from dashboard.device_status import StatusBoard
+
+        if self.device_status is None:
+            self.device_status = StatusBoard(self.settings.mqtt_url)
+            self.device_status.start()
 
     def close(self) -> None:
         if self.device_status is not None:
             self.device_status.stop()
+            self.device_status = None
         if self.own_store:
             self.store.close()
         if self.own_sessions:
