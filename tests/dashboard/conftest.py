@@ -86,7 +86,7 @@ def write_history(orchard: Orchard, *, stale_device: str | None) -> None:
             for ts in range(orchard.now_ms - HISTORY_H * 3_600_000, end, STEP_MS):
                 phase = (ts // STEP_MS) % 288 / 288
                 for metric, base in METRICS.items():
-                    readings.append(Reading(metric, round(base + 3 * _wave(phase), 3), ts, tags))
+                    readings.append(Reading(metric, round(base + 0.15 * abs(base) * _wave(phase), 3), ts, tags))
             store.write(readings)
             readings = []
 
