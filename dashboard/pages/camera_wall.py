@@ -81,7 +81,7 @@ def fill(viewer: Viewer, _tick):
 def watch(viewer: Viewer, clicks):
     """Open a camera live: the clicked id is re-checked with the policy before a token is minted for it."""
     chosen = ctx.triggered_id.get("camera") if isinstance(ctx.triggered_id, dict) else None
-    if not chosen or not any(clicks or []):
+    if not chosen or not isinstance(clicks, list) or not any(clicks):
         return no_update, no_update
     svc = services.get()
     if not isinstance(chosen, str) or not svc.policy.may_watch(viewer, chosen):
