@@ -90,4 +90,4 @@ def watch(viewer: Viewer, clicks):
     return True, live
 
 
-dash.register_page(__name__, path=paths.CAMERA_WALL, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.CAMERA_WALL, title=i18n.page_title, layout=layout)

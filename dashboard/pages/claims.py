@@ -57,4 +57,4 @@ def layout(viewer: Viewer, **_query) -> html.Div:
                     className="orchard-page")
 
 
-dash.register_page(__name__, path=paths.CLAIMS, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.CLAIMS, title=i18n.page_title, layout=layout)

@@ -62,4 +62,4 @@ def refresh(viewer: Viewer, _tick):
                                     minWidth=820)
 
 
-dash.register_page(__name__, path=paths.DEVICES, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.DEVICES, title=i18n.page_title, layout=layout)

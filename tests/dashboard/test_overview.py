@@ -67,3 +67,24 @@ def tile_id(dashboard, label: str) -> str:
 
 def _css_escape(text: str) -> str:
     return "".join(f"\\{c}" if not c.isalnum() and c not in "-_" else c for c in text)
+
+
+def test_a_refresh_sends_the_tiles_only_when_they_changed(dashboard):
+    from tests.dashboard.conftest import call_callback
+
+    client = dashboard.client("farmer-hill")
+    outputs = [("overview-conditions", "children"), ("overview-tiles", "children"), ("overview-devices", "children"),
+               ("overview-updated", "children"), ("overview-shown", "data")]
+
+    def refresh(shown):
+        response = call_callback(client, outputs, [("overview-farm", "value", "hill"),
+                                                   ("overview-refresh", "n_intervals", 1)],
+                                 [("overview-shown", "data", shown)])
+        assert response.status_code == 200, response.text
+        return response.json()["response"]
+
+    first = refresh(None)
+    assert "overview-tiles" in first and first["overview-shown"]["data"]
+    again = refresh(first["overview-shown"]["data"])
+    assert set(again) == {"overview-updated"}, "unchanged tiles were sent again"
+    assert "overview-tiles" in refresh("forged digest")
