@@ -65,6 +65,7 @@ def fill(viewer: Viewer, _tick):
         cards.append(html.Div([
             html.Img(src=f"{source}?token={token}", alt=camera, className="orchard-wall-img",
                      **{"data-src": source, "data-token": token, "data-camera": camera}),
+            html.Div(t("farmer.cameras.no_picture", lang), className="orchard-wall-missing"),
             html.Div([
                 html.Span(camera, className="orchard-wall-name"),
                 html.Span(t("farmer.cameras.trees", lang, trees=", ".join(trees)) if trees else farm_name,
