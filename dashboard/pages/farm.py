@@ -115,10 +115,12 @@ def _map(found: FarmOverview, lang: str) -> html.Div:
     lats = [tile.latitude for tile in found.trees]
     lons = [tile.longitude for tile in found.trees]
     span_lat, span_lon = (max(lats) - min(lats)) or 1e-6, (max(lons) - min(lons)) or 1e-6
-    placed = [_tile(tile, lang, style={"position": "absolute",
-                                       "left": f"{4 + 88 * (tile.longitude - min(lons)) / span_lon:.2f}%",
-                                       "top": f"{4 + 84 * (max(lats) - tile.latitude) / span_lat:.2f}%"})
-              for tile in found.trees]
+    # Tiles are 64 px wide and centred on their spot: keep every spot half a tile inside the map.
+    placed = [_tile(tile, lang, style={
+        "position": "absolute",
+        "left": f"calc(36px + (100% - 72px) * {(tile.longitude - min(lons)) / span_lon:.4f})",
+        "top": f"calc(6px + (100% - 62px) * {(max(lats) - tile.latitude) / span_lat:.4f})"})
+        for tile in found.trees]
     return html.Div(placed, className="orchard-tree-map")
 
 

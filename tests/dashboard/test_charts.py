@@ -30,11 +30,17 @@ def wait_for_chart(page, predicate, timeout_s: float = 30) -> dict:
 
 
 def test_a_trees_chart_has_data(open_page, dashboard):
+    from urllib.parse import urlsplit
+
     tree = dashboard.orchard.trees["17"]
     page = open_page(viewport=DESKTOP)
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     log_in(page, "farmer-hill")
     page.goto(f"/tree/{tree}")
     found = wait_for_chart(page, lambda f: f["points"] and min(f["points"]) > 100)
+    assert hosts == {urlsplit(dashboard.url).netloc}, f"fetched from other hosts (a CDN?): {hosts}"
+    assert page.evaluate("typeof Plotly") == "object"  # Plotly itself came from the dashboard
     assert found["subject"] == f"tree:{tree}"
     assert len(found["points"]) == 9  # three metrics, each a band (two traces) and a mean line
     assert "Fuji" in page.locator("#tree-header").inner_text()
