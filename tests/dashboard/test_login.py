@@ -83,3 +83,24 @@ def test_dashs_websocket_needs_a_session(dashboard):
     with connect(url, origin=origin, open_timeout=10, additional_headers={"Cookie": f"orchard_session={cookie}"}) as ws:
         ws.send('{"type": "heartbeat"}')
         assert "heartbeat_ack" in ws.recv(timeout=10)
+
+
+def test_a_page_left_open_after_its_session_ended_goes_to_the_login_page(dashboard):
+    from tests.dashboard.conftest import call_callback
+
+    client = dashboard.client()  # no cookie: the session ended (logged out elsewhere, or expired)
+
+    def watch(pathname):
+        return call_callback(client, [("shell-session-redirect", "href")], [("shell-session-watch", "n_intervals", 3)],
+                             [("_pages_location", "pathname", pathname)])
+
+    assert watch("/farm").json()["response"]["shell-session-redirect"]["href"] == "/login?next=/farm"
+
+    def moved(response) -> bool:
+        return response.status_code == 200 and "shell-session-redirect" in response.json().get("response", {})
+
+    assert not moved(watch("/login"))  # already there
+    logged_in = dashboard.client("farmer-hill")
+    assert not moved(call_callback(logged_in, [("shell-session-redirect", "href")],
+                                   [("shell-session-watch", "n_intervals", 3)],
+                                   [("_pages_location", "pathname", "/farm")]))
