@@ -104,3 +104,32 @@ def test_a_page_left_open_after_its_session_ended_goes_to_the_login_page(dashboa
     assert not moved(call_callback(logged_in, [("shell-session-redirect", "href")],
                                    [("shell-session-watch", "n_intervals", 3)],
                                    [("_pages_location", "pathname", "/farm")]))
+
+
+THREADED = r"""
+import os, threading, time, httpx, uvicorn
+from orchard.settings import Settings
+from dashboard.app import create_app
+from tests.services import free_port
+port = free_port()
+server = uvicorn.Server(uvicorn.Config(create_app(Settings.load(dict(os.environ))), port=port, log_config=None))
+threading.Thread(target=server.run, daemon=True).start()
+while not server.started:
+    time.sleep(0.05)
+print(httpx.get(f"http://127.0.0.1:{port}/_dash-layout", timeout=30).status_code)
+server.should_exit = True
+"""
+
+
+def test_a_dashboard_served_from_a_thread_builds_its_pages(orchard, tmp_path):
+    """As `orchard demo` serves it: uvicorn in a thread, where Dash's callback context was never set."""
+    import subprocess
+    import sys
+
+    from tests.dashboard.conftest import REPO, SECRET
+
+    env = {"ORCHARD_DB_URL": orchard.db_url, "ORCHARD_STORE_URL": orchard.store_url, "ORCHARD_SECRET_KEY": SECRET,
+           "ORCHARD_DATA_DIR": str(tmp_path), "ORCHARD_MQTT_URL": "mqtt://127.0.0.1:1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", THREADED], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip().splitlines()[-1:] == ["200"], done.stderr[-2000:]
