@@ -22,6 +22,15 @@ def test_farmer_logs_in_and_sees_the_overview(open_page, dashboard):
     assert hosts == {urlsplit(dashboard.url).netloc}, f"the page fetched from other hosts: {hosts}"
 
 
+def test_logging_in_leads_to_ones_own_start_page(open_page):
+    page = open_page(viewport=PHONE)
+    log_in(page, "farmer-hill")
+    page.wait_for_url("**/farm")
+    page.goto("/")
+    page.wait_for_url("**/farm")  # the start page sends a farmer on to the overview
+    page.locator(".orchard-tile").first.wait_for()
+
+
 def test_wrong_password_is_told_and_sets_no_cookie(open_page):
     page = open_page(viewport=PHONE)
     log_in_page = page.goto("/login")
