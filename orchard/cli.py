@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "streams": "streams.__main__:command",
     "camera-token": "orchard.camera_token_cli:command",
     "api": "api.__main__:command",
+    "dashboard": "dashboard.cli:command",
     "admin": "orchard.admin:group",
 }
 
