@@ -19,7 +19,7 @@ from dashboard.i18n import t
 from dashboard.timefmt import zone
 from orchard.readings import Bucket
 
-# Unit by the metric's suffix: canonical names carry their unit (DESIGN.md, metric vocabulary).
+# Unit by the metric's suffix: canonical names carry their unit (docs/ARCHITECTURE.md, metric vocabulary).
 UNITS = (("_ms_cm", "mS/cm"), ("_hpa", "hPa"), ("_pct", "%"), ("_dbm", "dBm"), ("_lux", "lx"), ("_deg", "°"),
          ("_mm", "mm"), ("_ms", "m/s"), ("_c", "°C"), ("_v", "V"), ("_ph", "pH"))
 COLOURS = ("#2f7a32", "#1c6fb5", "#b5651d", "#8e3fae", "#c23b3b", "#2a8f8f")

@@ -142,6 +142,9 @@ def test_the_quickstart_works_as_written(demo):
 
     docs = re.search(r"http://127\.0\.0\.1:\d+/api/docs", with_ports(section, demo.ports))
     assert docs and httpx.get(docs.group(0), timeout=10).status_code == 200
+    dashboard = re.search(r"http://127\.0\.0\.1:\d+/(?=`)", with_ports(section, demo.ports))
+    assert dashboard and dashboard.group(0).endswith(f":{demo.ports['dashboard']}/"), "no dashboard link"
+    assert httpx.get(dashboard.group(0), timeout=30, follow_redirects=True).status_code == 200
 
     from orchard.demo_orchard import PASSWORDS
 
