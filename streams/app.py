@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from orchard.errors import OrchardError
 from orchard.settings import Settings
 from streams.routes import cameras, health, snapshots, timelapses
+from streams.routes.cameras import CROSS_ORIGIN
 from streams.service import Relay
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ async def refuse(request: Request, exc: OrchardError) -> JSONResponse:
     """Every refusal as JSON {"detail"}: 401 unknown caller, 403 not theirs, 404, 400, else 500."""
     status = getattr(exc, "status_code", 500)
     headers = {"Cache-Control": "no-store"}
+    if request.url.path.endswith("/latest.jpg"):
+        headers.update(CROSS_ORIGIN)  # a polling script on another origin must see why it was refused
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="orchard-camera"'
     if status >= 500:

@@ -84,6 +84,7 @@ class Hub:
         self._latest: dict[str, Frame] = {}
         self._addresses: dict[str, tuple[str, str]] = {}
         self._viewers: dict[str, set[Viewer]] = {}
+        self._leases: dict[str, float] = {}  # camera -> monotonic end of the last polling page's lease
         self._seq = itertools.count(1)
         self._changed = on_viewers_changed
         self._stall_s = stall_s
@@ -134,10 +135,34 @@ class Hub:
                 del self._viewers[camera]
             self._changed(camera)
 
+    def lease(self, camera: str, seconds: float) -> None:
+        """Count a page polling latest.jpg?watch=1 as one viewer of `camera` for `seconds` more."""
+        if self._closed:
+            return
+        now = time.monotonic()
+        previous = self._leases.get(camera)
+        self._leases[camera] = now + seconds
+        if previous is None:  # no timer runs for this camera yet
+            asyncio.get_running_loop().call_later(seconds, self._lease_check, camera)
+        if previous is None or previous <= now:
+            self._changed(camera)
+
+    def _lease_check(self, camera: str) -> None:
+        until = self._leases.get(camera)
+        if until is None:
+            return
+        left = until - time.monotonic()
+        if left > 0:  # renewed meanwhile: look again when the renewal runs out
+            asyncio.get_running_loop().call_later(left, self._lease_check, camera)
+            return
+        del self._leases[camera]
+        self._changed(camera)
+
     def watching(self, camera: str) -> int:
         """Viewers of a camera that are really receiving (stalled ones do not keep a camera live)."""
         now = time.monotonic()
-        return sum(1 for viewer in self._viewers.get(camera, ()) if not viewer.stalled(now))
+        polling = 1 if self._leases.get(camera, 0.0) > now else 0
+        return polling + sum(1 for viewer in self._viewers.get(camera, ()) if not viewer.stalled(now))
 
     def viewer_count(self, camera: str | None = None) -> int:
         if camera is not None:
@@ -147,6 +172,7 @@ class Hub:
     def close(self) -> None:
         """End every stream (at shutdown) and any opened later."""
         self._closed = True
+        self._leases.clear()
         for viewers in self._viewers.values():
             for viewer in viewers:
                 viewer.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from email.utils import formatdate
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from orchard.auth import ALL_CAMERAS
@@ -58,9 +58,23 @@ async def list_cameras(viewer: CurrentViewer, relay: RelayDep) -> list[CameraSta
     return [_state(relay, camera, now) for camera in sorted(cameras)]
 
 
+# latest.jpg carries its token in the URL (no cookies), so a page on any origin may fetch() it and read these.
+CROSS_ORIGIN = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, X-Frame-Age, X-Frame-Stale",
+}
+PREFLIGHT = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET",
+    "Access-Control-Allow-Headers": "If-None-Match, Authorization",
+    "Access-Control-Max-Age": "600",
+}
+
+
 def _frame_headers(relay: Relay, frame: Frame) -> dict[str, str]:
     age = max(0.0, time.time() - frame.arrived_at)
     headers = {
+        **CROSS_ORIGIN,
         "ETag": f'"{frame.etag}"',
         "Last-Modified": formatdate(frame.arrived_at, usegmt=True),
         "Cache-Control": "no-store",
@@ -81,8 +95,11 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 @router.get("/{camera}/latest.jpg", response_class=Response,
             responses={200: JPEG, 304: {"description": "the caller already has this frame"}})
 async def latest(camera: Camera, relay: RelayDep,
-                 if_none_match: str | None = Header(default=None)) -> Response:
+                 if_none_match: str | None = Header(default=None),
+                 watch: bool = Query(default=False, description="1: this page polls as a live viewer")) -> Response:
     """The newest frame; `X-Frame-Age` says how old it is, `X-Frame-Stale: 1` when the camera is silent."""
+    if watch:
+        relay.hub.lease(camera, relay.watch_lease_s)
     frame = relay.hub.latest(camera)
     if frame is None:
         raise NotFound(f"camera {camera!r} has not sent a frame since the relay started")
@@ -91,6 +108,12 @@ async def latest(camera: Camera, relay: RelayDep,
         return Response(status_code=304, headers=headers)
     relay.stats.sent.inc()
     return Response(frame.jpeg, media_type="image/jpeg", headers=headers)
+
+
+@router.options("/{camera}/latest.jpg", status_code=204, response_class=Response)
+async def latest_preflight(camera: str) -> Response:
+    """A browser's CORS preflight before fetch() with If-None-Match: no token needed to ask."""
+    return Response(status_code=204, headers=PREFLIGHT)
 
 
 @router.get("/{camera}/stream.mjpg", response_class=MJPEGResponse,

@@ -28,6 +28,9 @@ WATCHERS_OF_17 = "401 200 403 403 403 200 200"   # ana's claim is on 17; bo's en
 TABLE = [
     Case("GET", "/cameras", "401 200 200 200 200 200 200"),
     Case("GET", "/cameras/{camera}/latest.jpg", WATCHERS_OF_17, args={"camera": "cam-17"}),
+    Case("GET", "/cameras/{camera}/latest.jpg", WATCHERS_OF_17, args={"camera": "cam-17"}, params={"watch": "1"}),
+    # A browser's CORS preflight carries no credentials and answers nothing about the camera.
+    Case("OPTIONS", "/cameras/{camera}/latest.jpg", "204 204 204 204 204 204 204", args={"camera": "cam-17"}),
     Case("GET", "/cameras/{camera}/stream.mjpg", WATCHERS_OF_17, args={"camera": "cam-17"}),
     Case("GET", "/cameras/{camera}/snapshots", WATCHERS_OF_17, args={"camera": "cam-17"},
          params={"start": "0"}),
