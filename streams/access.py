@@ -8,9 +8,12 @@ used. The policy answers from the registry (users, farms, claims and their dates
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated
 
+import jwt
 from fastapi import Depends
 from fastapi.security import APIKeyCookie, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
@@ -38,23 +41,59 @@ async def ask(viewer: Viewer | None, func, *args):
     return await asyncio.to_thread(func, *args)
 
 
-async def current_viewer(
+@dataclass(frozen=True)
+class Caller:
+    """Who asks, and what they presented: enough to ask the policy again while a stream stays open."""
+
+    viewer: Viewer
+    kind: str  # "api", "camera" or "session"
+    credential: str
+    expires_at: float | None  # epoch seconds of the credential's own expiry, when it carries one
+
+
+async def identify(relay, kind: str, credential: str) -> Viewer:
+    """The viewer a credential stands for now; AuthError when it no longer holds."""
+    policy = relay.policy
+    if kind == "api":
+        return await asyncio.to_thread(policy.from_api_token, credential)
+    if kind == "camera":
+        return await ask(None, policy.from_camera_token, credential)
+    return await asyncio.to_thread(policy.from_session, credential)
+
+
+def _expiry(credential: str) -> float | None:
+    """A signed token's `exp` (read after the policy verified the signature), else None."""
+    try:
+        exp = jwt.decode(credential, options={"verify_signature": False}).get("exp")
+    except jwt.InvalidTokenError:
+        return None
+    return float(exp) if isinstance(exp, int | float) else None
+
+
+async def current_caller(
     relay: RelayDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     query: Annotated[str | None, Depends(_query)],
     cookie: Annotated[str | None, Depends(_cookie)],
     session: Annotated[str | None, Depends(_session)],
-) -> Viewer:
+) -> Caller:
     """Who asks; AuthError (401) when nothing valid was presented."""
-    policy = relay.policy
     token = bearer.credentials if bearer is not None else (query or cookie)
-    if token and token.startswith(API_TOKEN_PREFIX):
-        return await asyncio.to_thread(policy.from_api_token, token)
     if token:
-        return await ask(None, policy.from_camera_token, token)
-    if session:
-        return await asyncio.to_thread(policy.from_session, session)
-    raise AuthError("log in, or bring a camera token (cookie, Authorization: Bearer, or ?token=)")
+        kind, credential = ("api" if token.startswith(API_TOKEN_PREFIX) else "camera"), token
+    elif session:
+        kind, credential = "session", session
+    else:
+        raise AuthError("log in, or bring a camera token (cookie, Authorization: Bearer, or ?token=)")
+    viewer = await identify(relay, kind, credential)
+    return Caller(viewer, kind, credential, None if kind == "api" else _expiry(credential))
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+async def current_viewer(caller: CurrentCaller) -> Viewer:
+    return caller.viewer
 
 
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
@@ -79,6 +118,22 @@ async def archive_windows(camera: str, viewer: CurrentViewer, relay: RelayDep) -
 
 
 Windows = Annotated[list[tuple[int, int]], Depends(archive_windows)]
+
+
+async def revoked(relay, caller: Caller, camera: str, every_s: float) -> None:
+    """Return once `caller` may no longer watch `camera`: asked again every `every_s` and at the credential's expiry."""
+    while True:
+        wait = every_s
+        if caller.expires_at is not None:  # just past exp, as the token's own check counts it
+            wait = max(0.05, min(every_s, caller.expires_at - time.time() + 0.05))
+        await asyncio.sleep(wait)
+        try:
+            viewer = await identify(relay, caller.kind, caller.credential)
+            if await ask(viewer, relay.policy.may_watch, viewer, camera):
+                continue
+        except AuthError:
+            pass
+        return
 
 
 def clip(start_ms: int, end_ms: int, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:

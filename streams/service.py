@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 STALE_AFTER_IDLE_INTERVALS = 2.5
 # A page polling latest.jpg?watch=1 counts as a viewer this long after each request.
 WATCH_LEASE_S = 10.0
+# An open stream asks the policy again this often (and at its token's expiry).
+REAUTH_S = 5.0
 
 
 class Relay:
@@ -38,6 +40,7 @@ class Relay:
         live_timing: LiveTiming = LiveTiming(),
         stall_s: float = 60.0,
         watch_lease_s: float = WATCH_LEASE_S,
+        reauth_s: float = REAUTH_S,
         cleanup_every_s: float = 3600.0,
         timelapse_max_frames: int = MAX_FRAMES,
         timelapse_fourccs: tuple[str, ...] = CODECS,
@@ -51,6 +54,7 @@ class Relay:
         self.stale_after_s = STALE_AFTER_IDLE_INTERVALS * settings.camera_idle_s
         self.cleanup_every_s = cleanup_every_s
         self.watch_lease_s = watch_lease_s
+        self.reauth_s = reauth_s
         self.stats = StreamsStats()
         self.hub = Hub(on_viewers_changed=self._viewers_changed, stall_s=stall_s)
         self.intake = Intake(settings.mqtt_url, settings.streams_client_id, self.stats,

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from orchard.auth import ALL_CAMERAS
-from streams.access import Camera, CurrentViewer, ask
+from streams.access import Camera, CurrentCaller, CurrentViewer, ask, revoked
 from streams.errors import NotFound
 from streams.hub import Frame
-from streams.mjpeg import MEDIA_TYPE, MJPEGResponse, frames
+from streams.mjpeg import MEDIA_TYPE, FrameStream, MJPEGResponse
 from streams.service import Relay, RelayDep
 from streams.timerange import iso
 
@@ -118,7 +118,11 @@ async def latest_preflight(camera: str) -> Response:
 
 @router.get("/{camera}/stream.mjpg", response_class=MJPEGResponse,
             responses={200: {"content": {MEDIA_TYPE: {}}, "description": "one JPEG part per frame"}})
-async def stream(camera: Camera, relay: RelayDep) -> MJPEGResponse:
-    """Live MJPEG: the current frame at once, then each new one; the camera goes live while anyone watches."""
-    body = frames(relay.hub, camera, relay.stats.sent.inc)
-    return MJPEGResponse(body, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+async def stream(camera: Camera, caller: CurrentCaller, relay: RelayDep) -> MJPEGResponse:
+    """Live MJPEG: the current frame at once, then each new one; the camera goes live while anyone watches.
+
+    Access is asked again every few seconds and when the token expires; the stream ends when it is gone.
+    """
+    body = FrameStream(relay.hub, camera, relay.stats.sent.inc)
+    return MJPEGResponse(body, until=lambda: revoked(relay, caller, camera, relay.reauth_s),
+                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
