@@ -36,6 +36,7 @@ from orchard.auth import mint_camera_token
 from orchard.mqtt import make_client
 from orchard.settings import Settings
 from tests.services import Mosquitto, free_port, wait_for_port
+from tests.streams.conftest import make_registry
 
 SECRET = "bench-secret-" + "x" * 40
 CAMERA, DEVICE, FARM = "cam-01", "node-01", "bench"
@@ -177,9 +178,12 @@ def main() -> None:
         broker = Mosquitto(workdir / "mosquitto")
         broker.start()
         port = free_port()
+        db_url = f"sqlite:///{workdir / 'registry.db'}"
+        make_registry(db_url, {(FARM, DEVICE): [CAMERA]})  # the relay serves registered cameras only
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")},
                "ORCHARD_MQTT_URL": broker.url("orchard-streams"), "ORCHARD_SECRET_KEY": SECRET,
-               "ORCHARD_DATA_DIR": str(workdir / "data"), "ORCHARD_LOG_LEVEL": "WARNING"}
+               "ORCHARD_DATA_DIR": str(workdir / "data"), "ORCHARD_LOG_LEVEL": "WARNING",
+               "ORCHARD_DB_URL": db_url}
         relay = subprocess.Popen([sys.executable, "-m", "streams", "--host", "127.0.0.1", "--port", str(port)],
                                  env=env)
         try:

@@ -14,7 +14,7 @@ import pytest
 from orchard.auth import mint_camera_token
 from tests.mqtt_helpers import publish, wait_until
 from tests.services import free_port, wait_for_port
-from tests.streams.conftest import CAMERA, DEVICE, FARM, SECRET, make_jpeg
+from tests.streams.conftest import CAMERA, CAMERAS, DEVICE, FARM, SECRET, make_jpeg, make_registry
 from tests.streams.mjpeg_client import MjpegViewer
 
 ORCHARD = os.path.join(os.path.dirname(sys.executable), "orchard")
@@ -45,8 +45,10 @@ def test_a_missing_or_short_secret_stops_start_up_with_one_line(tmp_path, secret
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_it_serves_then_stops_cleanly_on_a_signal_even_with_a_viewer_watching(broker, tmp_path, sig):
     port = free_port()
+    db_url = f"sqlite:///{tmp_path / 'registry.db'}"
+    make_registry(db_url, CAMERAS)
     env = environment(ORCHARD_MQTT_URL=broker.url("orchard-streams"), ORCHARD_SECRET_KEY=SECRET,
-                      ORCHARD_DATA_DIR=str(tmp_path / "data"))
+                      ORCHARD_DATA_DIR=str(tmp_path / "data"), ORCHARD_DB_URL=db_url)
     log = open(tmp_path / "streams.log", "w+")
     process = subprocess.Popen([sys.executable, "-m", "streams", "--host", "127.0.0.1", "--port", str(port)],
                                env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
