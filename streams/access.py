@@ -8,6 +8,7 @@ used. The policy answers from the registry (users, farms, claims and their dates
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -49,6 +50,13 @@ class Caller:
     kind: str  # "api", "camera" or "session"
     credential: str
     expires_at: float | None  # epoch seconds of the credential's own expiry, when it carries one
+
+    @property
+    def who(self) -> tuple[str, object]:
+        """One key per person (a user, whatever they present), or per operator token: for fair shares."""
+        if self.viewer.user_id is not None:
+            return ("user", self.viewer.user_id)
+        return ("token", hashlib.sha256(self.credential.encode()).hexdigest())
 
 
 async def identify(relay, kind: str, credential: str) -> Viewer:

@@ -46,6 +46,8 @@ async def refuse(request: Request, exc: OrchardError) -> JSONResponse:
         headers.update(CROSS_ORIGIN)  # a polling script on another origin must see why it was refused
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="orchard-camera"'
+    if getattr(exc, "retry_after", None) is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc)
     return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)

@@ -15,3 +15,13 @@ class BadRequest(OrchardError):
     """A parameter that cannot be understood (HTTP 400)."""
 
     status_code = 400
+
+
+class Busy(OrchardError):
+    """Too much work queued, for this viewer or for everyone; try again after `retry_after` seconds (HTTP 429)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

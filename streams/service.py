@@ -19,6 +19,7 @@ from streams.intake import Intake
 from streams.live import LiveMode, LiveTiming
 from streams.stats import StreamsStats
 from streams.timelapse import MAX_FRAMES, Timelapses
+from streams.timelapse import MAX_QUEUE as TIMELAPSE_QUEUE
 from streams.video import CODECS
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Relay:
         cleanup_every_s: float = 3600.0,
         timelapse_max_frames: int = MAX_FRAMES,
         timelapse_fourccs: tuple[str, ...] = CODECS,
+        timelapse_queue: int = TIMELAPSE_QUEUE,
         policy: Policy | None = None,
         assignments_refresh_s: float = 30.0,
         assignments_retry_s: float = 5.0,
@@ -70,7 +72,8 @@ class Relay:
         self.archive = Archive(settings.data_dir / "snapshots", settings.archive_every_s,
                                settings.archive_days, self.stats)
         self.timelapses = Timelapses(self.archive, settings.data_dir / "timelapse-cache", self.stats,
-                                     max_frames=timelapse_max_frames, fourccs=timelapse_fourccs)
+                                     max_frames=timelapse_max_frames, fourccs=timelapse_fourccs,
+                                     queue=timelapse_queue)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._cleaner: asyncio.Task | None = None
         self._assigner: asyncio.Task | None = None
