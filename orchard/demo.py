@@ -123,12 +123,12 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
         signal.signal(sig, lambda *_: stop.set())
     sim_thread = threading.Thread(target=simulator.run, args=(stop,), name="simulator")
     sim_thread.start()
-    token = mint_camera_token(secret, ["*"], 7 * 86400, subject=None)
+    token = mint_camera_token(secret, ["cam-01"], 3600, subject=None)  # printed: short-lived, one camera
     relay = f"http://127.0.0.1:{streams_port}"
     click.echo(
         f"\nOrchard Live demo: farm '{demo_orchard.FARM}', {devices} field units with a camera each, "
         f"a reading every {interval:g}s ({backlog} past readings queued).\n"
-        f"  watch live   {relay}/cameras/cam-01/stream.mjpg?token={token}\n"
+        f"  watch live   {relay}/cameras/cam-01/stream.mjpg?token={token}   (this link works for 1 h)\n"
         f"  API docs     http://127.0.0.1:{api_port}/api/docs   log in as admin / {demo_orchard.PASSWORDS['admin']},"
         f" farmer / {demo_orchard.PASSWORDS['farmer']}, customer / {demo_orchard.PASSWORDS['customer']}\n"
         f"  readings     ORCHARD_DATA_DIR={settings.data_dir} .venv/bin/orchard readings   (another terminal)\n"

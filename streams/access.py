@@ -1,8 +1,8 @@
 """Who is watching: a camera token, an API token or a session cookie, judged by orchard.auth's policy.
 
-A token comes from `Authorization: Bearer`, `?token=` (for <img src>) or the
-`orchard_camera` cookie; without one, the dashboard's `orchard_session` cookie is
-used. The policy answers from the registry (users, farms, claims and their dates).
+A token comes from `Authorization: Bearer`, `?token=` (for <img src>; short camera
+tokens only, as URLs get logged) or the `orchard_camera` cookie; without one, the
+dashboard's `orchard_session` cookie is used. The policy answers from the registry (users, farms, claims and their dates).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from streams.service import RelayDep
 
 COOKIE = "orchard_camera"
 API_TOKEN_PREFIX = "orl_"
+MAX_URL_TOKEN_S = 86400  # camera tokens from the API live at most an hour; `orchard camera-token` can mint longer
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <camera token or API token>")
 _query = APIKeyQuery(name="token", auto_error=False, description="?token=<camera token>, for <img src>")
@@ -69,13 +70,29 @@ async def identify(relay, kind: str, credential: str) -> Viewer:
     return await asyncio.to_thread(policy.from_session, credential)
 
 
-def _expiry(credential: str) -> float | None:
-    """A signed token's `exp` (read after the policy verified the signature), else None."""
+def _claims(credential: str) -> dict:
+    """A signed token's claims, read after the policy verified its signature ({} if it has none)."""
     try:
-        exp = jwt.decode(credential, options={"verify_signature": False}).get("exp")
+        return jwt.decode(credential, options={"verify_signature": False})
     except jwt.InvalidTokenError:
-        return None
+        return {}
+
+
+def _expiry(claims: dict) -> float | None:
+    exp = claims.get("exp")
     return float(exp) if isinstance(exp, int | float) else None
+
+
+def _in_url_refused(token: str) -> None:
+    """A query string ends up in proxy and browser logs: only a short-lived camera token may travel there."""
+    if token.startswith(API_TOKEN_PREFIX):
+        raise AuthError("API tokens go in the Authorization: Bearer header, never in a URL")
+    claims = _claims(token)
+    exp, iat = _expiry(claims), claims.get("iat")
+    lifetime = exp - (iat if isinstance(iat, int | float) else time.time()) if exp is not None else None
+    if lifetime is not None and lifetime > MAX_URL_TOKEN_S:
+        raise AuthError(f"a camera token in a URL may live at most {MAX_URL_TOKEN_S // 3600} h; "
+                        "send this one in the Authorization: Bearer header or the orchard_camera cookie")
 
 
 async def current_caller(
@@ -87,6 +104,8 @@ async def current_caller(
 ) -> Caller:
     """Who asks; AuthError (401) when nothing valid was presented."""
     token = bearer.credentials if bearer is not None else (query or cookie)
+    if token and bearer is None and query:
+        _in_url_refused(token)
     if token:
         kind, credential = ("api" if token.startswith(API_TOKEN_PREFIX) else "camera"), token
     elif session:
@@ -94,7 +113,7 @@ async def current_caller(
     else:
         raise AuthError("log in, or bring a camera token (cookie, Authorization: Bearer, or ?token=)")
     viewer = await identify(relay, kind, credential)
-    return Caller(viewer, kind, credential, None if kind == "api" else _expiry(credential))
+    return Caller(viewer, kind, credential, None if kind == "api" else _expiry(_claims(credential)))
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

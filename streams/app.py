@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from orchard.errors import OrchardError
 from orchard.settings import Settings
+from streams.headers import SecurityHeaders
 from streams.routes import cameras, health, snapshots, timelapses
 from streams.routes.cameras import CROSS_ORIGIN
 from streams.service import Relay
@@ -33,6 +34,7 @@ def create_app(settings: Settings, *, relay: Relay | None = None, **relay_option
     app = FastAPI(title="Orchard Live camera relay", lifespan=lifespan,
                   summary="Camera frames in over MQTT; latest JPEG, MJPEG, archive and timelapses out.")
     app.add_exception_handler(OrchardError, refuse)
+    app.add_middleware(SecurityHeaders)
     for module in (cameras, snapshots, timelapses, health):
         app.include_router(module.router)
     return app

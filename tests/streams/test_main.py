@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -82,3 +83,36 @@ def test_it_serves_then_stops_cleanly_on_a_signal_even_with_a_viewer_watching(br
         log.close()
     assert "camera relay stopped" in output
     assert "Traceback" not in output and "ERROR" not in output, output
+
+
+def test_slow_clients_are_cut_off_while_sending_their_request_head(broker, tmp_path):
+    """Slow-loris: connections that never finish their headers must not be held forever."""
+    port = free_port()
+    db_url = f"sqlite:///{tmp_path / 'registry.db'}"
+    make_registry(db_url, CAMERAS)
+    env = environment(ORCHARD_MQTT_URL=broker.url("orchard-streams"), ORCHARD_SECRET_KEY=SECRET,
+                      ORCHARD_DATA_DIR=str(tmp_path / "data"), ORCHARD_DB_URL=db_url)
+    process = subprocess.Popen([sys.executable, "-m", "streams", "--port", str(port), "--header-timeout", "1"],
+                               env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, timeout=30, process=process)
+        silent, partial, keeper = (socket.create_connection(("127.0.0.1", port)) for _ in range(3))
+        partial.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        keeper.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = b""
+        while not answer.endswith(b"}"):  # the whole JSON answer, however the segments fall
+            answer += keeper.recv(65536)
+        assert b"200 OK" in answer
+        keeper.sendall(b"GET /heal")  # the next request on a kept-alive connection starts, then stalls
+        started = time.monotonic()
+        for sock in (silent, partial, keeper):
+            sock.settimeout(10)
+            try:
+                assert sock.recv(65536) in (b"", b"HTTP/1.1 408 Request Timeout\r\n")
+            except ConnectionResetError:
+                pass
+        assert time.monotonic() - started < 4
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200  # others are served as ever
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
