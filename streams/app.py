@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.routing import Route
 
 from orchard.errors import OrchardError
 from orchard.settings import Settings
 from streams.headers import SecurityHeaders
 from streams.routes import cameras, health, snapshots, timelapses
-from streams.routes.cameras import CROSS_ORIGIN
+from streams.routes.latest import LatestFrame
 from streams.service import Relay
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ def create_app(settings: Settings, *, relay: Relay | None = None, **relay_option
     app.add_middleware(SecurityHeaders)
     for module in (cameras, snapshots, timelapses, health):
         app.include_router(module.router)
+    # The hot path, first and without dependency injection (streams/routes/latest.py); not in /docs.
+    app.router.routes.insert(0, Route("/cameras/{camera}/latest.jpg", LatestFrame(relay, refuse),
+                                      methods=["GET", "OPTIONS"]))
     return app
 
 
@@ -44,8 +48,6 @@ async def refuse(request: Request, exc: OrchardError) -> JSONResponse:
     """Every refusal as JSON {"detail"}: 401 unknown caller, 403 not theirs, 404, 400, else 500."""
     status = getattr(exc, "status_code", 500)
     headers = {"Cache-Control": "no-store"}
-    if request.url.path.endswith("/latest.jpg"):
-        headers.update(CROSS_ORIGIN)  # a polling script on another origin must see why it was refused
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="orchard-camera"'
     if getattr(exc, "retry_after", None) is not None:

@@ -14,6 +14,7 @@ from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from streams.archive import Archive
 from streams.assignments import CameraAssignments
+from streams.credentials import Admissions
 from streams.hub import Frame, Hub
 from streams.intake import Intake
 from streams.live import LiveMode, LiveTiming
@@ -59,6 +60,7 @@ class Relay:
         # Which device may send each camera's frames: the same registry, read again now and then.
         self.assignments = CameraAssignments(self.policy.sessions, assignments_refresh_s, assignments_retry_s)
         self._unassigned_seen = False
+        self.admissions = Admissions(self.policy.cache_s)  # latest.jpg's memory of the policy's yes-answers
         self.stale_after_s = STALE_AFTER_IDLE_INTERVALS * settings.camera_idle_s
         self.cleanup_every_s = cleanup_every_s
         self.watch_lease_s = watch_lease_s
