@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import click
 
@@ -35,8 +37,17 @@ def command(host: str, port: int, header_timeout: float) -> None:
     except OrchardError as exc:
         raise click.ClickException(str(exc)) from None
     config = server_config(create_app(settings, relay=relay), host, port, header_timeout)
-    RelayServer(config, on_stop=relay.close_streams_threadsafe).run()
+    server = RelayServer(config, on_stop=relay.close_streams_threadsafe)
+    server.run()
+    if not server.started:
+        raise SystemExit(1)  # uvicorn said why (the port is taken, ...)
     log.info("camera relay stopped")
+    # All is stopped and flushed; the interpreter's own teardown (FastAPI, SQLAlchemy, OpenCV...) would
+    # take another second or more on a small machine, and a Ctrl-C should be done within two.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from streams.hub import Frame, Hub, Viewer
+from streams.server import ABORT
 
 BOUNDARY = "orchard-frame"
 MEDIA_TYPE = f"multipart/x-mixed-replace; boundary={BOUNDARY}"
@@ -96,7 +97,11 @@ class MJPEGResponse(StreamingResponse):
                 await self.until()
                 self.stream.end()
                 await anyio.sleep(END_GRACE_S)
-                group.cancel_scope.cancel()
+                abort = scope.get("extensions", {}).get(ABORT)
+                if abort is not None:
+                    abort()  # the server then reports the client gone, and the pump ends quietly
+                else:
+                    group.cancel_scope.cancel()
 
             group.start_soon(pump)
             if self.until is not None:

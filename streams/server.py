@@ -1,10 +1,17 @@
-"""The relay's uvicorn: request heads must arrive in time, and a stop signal ends open streams first.
+"""The relay's uvicorn: request heads must arrive in time, and a stop ends open streams at once, quietly.
 
 uvicorn (0.54) has a keep-alive timeout but none for a request's head: a client that
 connects and sends nothing, or sends its headers a byte a minute (slow-loris), is held
 forever. `TimelyHttpToolsProtocol` closes such a connection `header_timeout_s` after
 its first byte (or after it opened). Request bodies need no timeout here: the relay
 serves only GET and never reads one.
+
+At a stop, uvicorn waits for every response to finish, then cancels the rest with a
+traceback each; an MJPEG stream to a phone that stopped reading never finishes. So a
+stop signal first ends the hub's streams (`RelayServer`), and a response still running
+`STOP_GRACE_S` later has its connection aborted, which uvicorn takes as a client that
+left: no traceback. The same abort is offered to the app as the ASGI extension
+`orchard.abort` (a stream whose viewer lost access uses it).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEADER_TIMEOUT_S = 10.0
+STOP_GRACE_S = 0.5
+ABORT = "orchard.abort"
 
 
 class TimelyHttpToolsProtocol(HttpToolsProtocol):
@@ -47,6 +56,21 @@ class TimelyHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._arm_head_timer()  # the next request on a kept-alive connection has begun
+        self.scope.setdefault("extensions", {})[ABORT] = self._abort
+
+    def _abort(self) -> None:
+        """Drop the connection now, unsent bytes and all: uvicorn then treats the client as gone."""
+        if not self.transport.is_closing():
+            self.transport.abort()
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.loop.call_later(STOP_GRACE_S, self._abort_if_busy)
+
+    def _abort_if_busy(self) -> None:
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._abort()
 
     def on_headers_complete(self) -> None:
         self._disarm_head_timer()

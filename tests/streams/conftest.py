@@ -19,6 +19,7 @@ from orchard.registry.db import session_factory
 from orchard.registry.migrate import upgrade
 from orchard.settings import Settings
 from streams.app import create_app
+from streams.server import server_config
 from streams.service import Relay
 from tests.mqtt_helpers import wait_until
 from tests.services import free_port
@@ -65,9 +66,8 @@ class RunningRelay:
         self.app = create_app(settings, relay=self.relay)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=5)
-        self.server = uvicorn.Server(config)
+        # As `orchard streams` runs it (streams/server.py): its protocol, timeouts and shutdown.
+        self.server = uvicorn.Server(server_config(self.app, "127.0.0.1", self.port))
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
         self.http = httpx.Client(base_url=self.url, timeout=20)
 
