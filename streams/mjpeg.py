@@ -16,9 +16,12 @@ import anyio
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from streams.hub import Frame, Hub, Viewer
+from streams.hub import Frame, FrameSlot, Hub
 from streams.server import ABORT
 
+# MJPEGResponse replaces StreamingResponse.__call__ and uses its body_iterator, raw_headers and
+# listen_for_disconnect: pinned in pyproject.toml, checked by tests/streams/test_framework_internals.py.
+TESTED_STARLETTE = ("1.10",)
 BOUNDARY = "orchard-frame"
 MEDIA_TYPE = f"multipart/x-mixed-replace; boundary={BOUNDARY}"
 OPENING = f"--{BOUNDARY}\r\n".encode()
@@ -36,7 +39,7 @@ class FrameStream:
 
     def __init__(self, hub: Hub, camera: str, on_sent: Callable[[], None]) -> None:
         self.hub, self.camera, self.on_sent = hub, camera, on_sent
-        self.slot: Viewer | None = None
+        self.slot: FrameSlot | None = None
         self.ended = False
 
     def end(self) -> None:
@@ -46,7 +49,7 @@ class FrameStream:
             self.slot.close()
 
     async def parts(self) -> AsyncIterator[bytes]:
-        with self.hub.viewer(self.camera) as slot:
+        with self.hub.open_slot(self.camera) as slot:
             self.slot = slot
             if self.ended:
                 slot.close()

@@ -24,6 +24,9 @@ from collections.abc import Callable, Iterator
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+# TimelyHttpToolsProtocol extends uvicorn's HttpToolsProtocol (its cycle, scope, loop, transport and
+# callbacks): pinned in pyproject.toml, checked by tests/streams/test_framework_internals.py.
+TESTED_UVICORN = ("0.54",)
 HEADER_TIMEOUT_S = 10.0
 STOP_GRACE_S = 0.5
 ABORT = "orchard.abort"
