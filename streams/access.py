@@ -36,7 +36,8 @@ async def current_caller(
     session: Annotated[str | None, Depends(_session)],
 ) -> Caller:
     """Who asks; AuthError (401) when nothing valid was presented."""
-    return await identify_caller(relay.policy, presented(bearer.credentials if bearer else None, query, cookie, session))
+    what = presented(bearer.credentials if bearer else None, query, cookie, session)
+    return await identify_caller(relay.policy, what)
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
