@@ -34,6 +34,9 @@ def test_latest_serves_the_published_jpeg_byte_for_byte(relay, camera):
     assert response.headers["last-modified"].endswith("GMT")
     assert 0 <= float(response.headers["x-frame-age"]) < 10
     assert "x-frame-stale" not in response.headers
+    head = relay.http.head(f"/cameras/{CAMERA}/latest.jpg", headers={"Authorization": f"Bearer {relay.token()}"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(jpeg)) and head.headers["etag"] == response.headers["etag"]
 
 
 def test_if_none_match_gets_304_until_a_new_frame(relay, camera):
