@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -37,7 +37,7 @@ CAMERA, DEVICE, FARM = "cam-01", "node-01", "bench"
 def make_customer_registry(db_url: str) -> int:
     """Farm, device, camera seeing tree 1, and a customer with a claim on it in force; returns the user's id."""
     upgrade(db_url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_factory(db_url).begin() as session:
         orchards.create_farm(session, FARM, "Bench")
         tree = orchards.create_tree(session, FARM, "1")
@@ -59,7 +59,8 @@ def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> 
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    rps = float(found.group(1)) if found else float("nan")
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)] if p99 else float("nan")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -16,10 +16,10 @@ from fastapi.security import APIKeyCookie, APIKeyQuery, HTTPAuthorizationCredent
 from orchard.auth import AuthError, Forbidden
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE
+from orchard.errors import NotFound
 from orchard.registry.access import Window
 from orchard.topics import ID_PATTERN
 from streams.credentials import COOKIE, Caller, ask, identify, identify_caller, presented
-from streams.errors import NotFound
 from streams.service import RelayDep
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <camera token or API token>")
@@ -94,5 +94,5 @@ def clip(start_ms: int, end_ms: int, windows: list[tuple[int, int]]) -> list[tup
 
 
 def _ms(moment: datetime) -> int:
-    return int(moment.replace(tzinfo=moment.tzinfo or timezone.utc).timestamp() * 1000)
+    return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
 

@@ -1,26 +1,25 @@
-"""The FastAPI app: routers, the relay's lifespan, and the one error handler."""
+"""The FastAPI app: routers, the relay's lifespan, and the error handlers every service shares."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from starlette.routing import Route
 
-from orchard.errors import OrchardError
+from orchard.http_errors import install_error_handlers
 from orchard.settings import Settings
 from streams.headers import SecurityHeaders
 from streams.routes import cameras, health, snapshots, timelapses
-from streams.routes.latest import LatestFrame
+from streams.routes.latest import CROSS_ORIGIN_HEADERS, LatestFrame
 from streams.service import Relay
 
-log = logging.getLogger(__name__)
+REALM = "orchard-camera"
 
 
-def create_app(settings: Settings, *, relay: Relay | None = None, **relay_options: object) -> FastAPI:
+def create_app(settings: Settings, *, relay: Relay | None = None, **relay_options: Any) -> FastAPI:
     """The relay's web app. `relay_options` go to Relay (live-mode timing, stall limit, ...) for tests."""
     relay = relay if relay is not None else Relay(settings, **relay_options)
 
@@ -34,24 +33,17 @@ def create_app(settings: Settings, *, relay: Relay | None = None, **relay_option
 
     app = FastAPI(title="Orchard Live camera relay", lifespan=lifespan,
                   summary="Camera frames in over MQTT; latest JPEG, MJPEG, archive and timelapses out.")
-    app.add_exception_handler(OrchardError, refuse)
     app.add_middleware(SecurityHeaders)
     for module in (cameras, snapshots, timelapses, health):
         app.include_router(module.router)
     # The hot path, first and without dependency injection (streams/routes/latest.py); not in /docs.
-    app.router.routes.insert(0, Route("/cameras/{camera}/latest.jpg", LatestFrame(relay, refuse),
+    app.router.routes.insert(0, Route("/cameras/{camera}/latest.jpg", LatestFrame(relay),
                                       methods=["GET", "OPTIONS"]))
+    install_error_handlers(app, realm=REALM, path_headers=path_headers)
     return app
 
 
-async def refuse(request: Request, exc: OrchardError) -> JSONResponse:
-    """Every refusal as JSON {"detail"}: 401 unknown caller, 403 not theirs, 404, 400, else 500."""
-    status = getattr(exc, "status_code", 500)
-    headers = {"Cache-Control": "no-store"}
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="orchard-camera"'
-    if getattr(exc, "retry_after", None) is not None:
-        headers["Retry-After"] = str(exc.retry_after)
-    if status >= 500:
-        log.error("%s %s failed: %s", request.method, request.url.path, exc)
-    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+def path_headers(path: str) -> dict[str, str]:
+    """A script polling latest.jpg from another origin must be able to read why it was refused."""
+    return CROSS_ORIGIN_HEADERS if path.endswith("/latest.jpg") else {}
+

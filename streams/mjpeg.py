@@ -96,8 +96,8 @@ class MJPEGResponse(StreamingResponse):
                     pass  # the client went away mid-write
                 group.cancel_scope.cancel()
 
-            async def guard() -> None:
-                await self.until()
+            async def guard(until: Callable[[], Awaitable[None]]) -> None:
+                await until()
                 self.stream.end()
                 await anyio.sleep(END_GRACE_S)
                 abort = scope.get("extensions", {}).get(ABORT)
@@ -108,13 +108,13 @@ class MJPEGResponse(StreamingResponse):
 
             group.start_soon(pump)
             if self.until is not None:
-                group.start_soon(guard)
+                group.start_soon(guard, self.until)
             await self.listen_for_disconnect(receive)
             group.cancel_scope.cancel()
     async def _pump(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         # aclosing: the viewer's slot is released the moment the stream ends, not when GC gets to it.
-        async with aclosing(self.body_iterator) as chunks:
+        async with aclosing(self.body_iterator) as chunks:  # type: ignore[type-var]  # an async generator
             async for chunk in chunks:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -59,7 +60,8 @@ class TimelyHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._arm_head_timer()  # the next request on a kept-alive connection has begun
-        self.scope.setdefault("extensions", {})[ABORT] = self._abort
+        extensions = cast(dict[str, Any], self.scope.setdefault("extensions", {}))
+        extensions[ABORT] = self._abort
 
     def _abort(self) -> None:
         """Drop the connection now, unsent bytes and all: uvicorn then treats the client as gone."""

@@ -9,8 +9,18 @@ from sqlalchemy import select
 
 from orchard.admin.context import Admin, pass_admin
 from orchard.admin.mosquitto_files import (
-    SERVICE_RULES, BrokerSyncError, DeviceAccount, check_accounts, read_text, render_acl, render_passwd,
-    run_reload_command, service_rules, signal_broker, synced_devices, write_atomically,
+    SERVICE_RULES,
+    BrokerSyncError,
+    DeviceAccount,
+    check_accounts,
+    read_text,
+    render_acl,
+    render_passwd,
+    run_reload_command,
+    service_rules,
+    signal_broker,
+    synced_devices,
+    write_atomically,
 )
 from orchard.registry.models import Device
 
@@ -50,8 +60,9 @@ def sync_broker(admin: Admin, passwd_path: Path, acl_path: Path, service_acl: Pa
 
     Every device that is not revoked gets its line in the password file (its stored hash) and
     an ACL block letting it publish telemetry, status and the frames of its own cameras (named,
-    as the registry assigns them), and read commands, under orchard/<its farm>/<its id>/ only. Lines of other accounts (the services, and any
-    made with mosquitto_passwd) are kept as they are; revoked and deleted devices are removed.
+    as the registry assigns them), and read commands, under orchard/<its farm>/<its id>/ only.
+    Lines of other accounts (the services, and any made with mosquitto_passwd) are kept as they
+    are; revoked and deleted devices are removed.
     Both files are replaced atomically (the password file with mode 0600).
     """
     if reload_pid and reload_cmd:

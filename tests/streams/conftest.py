@@ -71,7 +71,7 @@ class RunningRelay:
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
         self.http = httpx.Client(base_url=self.url, timeout=20)
 
-    def start(self) -> "RunningRelay":
+    def start(self) -> RunningRelay:
         self.thread.start()
         wait_until(lambda: self.server.started or not self.thread.is_alive(), message="uvicorn started")
         assert self.server.started, "uvicorn did not start"
@@ -100,6 +100,7 @@ class RunningRelay:
         """Call `func()` on the server's event loop and return its result."""
         async def call():
             return func()
+        assert self.relay.loop is not None, "the relay has not started"
         return asyncio.run_coroutine_threadsafe(call(), self.relay.loop).result(timeout=10)
 
     def metric(self, name: str, **labels: str) -> float:

@@ -8,8 +8,17 @@ import sys
 import pytest
 
 from orchard.admin.mosquitto_files import (
-    DEVICES_MARKER, SERVICE_RULES, BrokerSyncError, DeviceAccount, check_accounts, render_acl, render_passwd,
-    service_rules, signal_broker, synced_devices, write_atomically,
+    DEVICES_MARKER,
+    SERVICE_RULES,
+    BrokerSyncError,
+    DeviceAccount,
+    check_accounts,
+    render_acl,
+    render_passwd,
+    service_rules,
+    signal_broker,
+    synced_devices,
+    write_atomically,
 )
 from tests.services import BROKER_ACL
 
