@@ -13,7 +13,7 @@ from orchard.http_errors import install_error_handlers
 from orchard.settings import Settings
 from streams.headers import SecurityHeaders
 from streams.routes import cameras, health, snapshots, timelapses
-from streams.routes.latest import CROSS_ORIGIN_HEADERS, LatestFrame
+from streams.routes.latest import CROSS_ORIGIN_HEADERS, HotPath, LatestFrame
 from streams.service import Relay
 
 REALM = "orchard-camera"
@@ -37,9 +37,10 @@ def create_app(settings: Settings, *, relay: Relay | None = None, **relay_option
     for module in (cameras, snapshots, timelapses, health):
         app.include_router(module.router)
     # The hot path, first and without dependency injection (streams/routes/latest.py); not in /docs.
-    app.router.routes.insert(0, Route("/cameras/{camera}/latest.jpg", LatestFrame(relay),
-                                      methods=["GET", "OPTIONS"]))
-    install_error_handlers(app, realm=REALM, path_headers=path_headers)
+    latest = LatestFrame(relay)
+    app.router.routes.insert(0, Route("/cameras/{camera}/latest.jpg", latest, methods=["GET", "OPTIONS"]))
+    app.add_middleware(HotPath, endpoint=latest)  # a served latest.jpg skips the layers inside it
+    install_error_handlers(app, realm=REALM, path_headers=path_headers)  # last: its guard wraps them all
     return app
 
 

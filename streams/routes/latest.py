@@ -9,18 +9,20 @@ a lease (see streams/README.md). Any origin may fetch() it: the token is in the 
 
 from __future__ import annotations
 
+import re
 import time
 from email.utils import formatdate
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orchard.auth import Forbidden
 from orchard.auth.sessions import SESSION_COOKIE
 from orchard.errors import NotFound
 from orchard.topics import ID_PATTERN
 from streams.credentials import COOKIE, Presented, ask, identify, presented, refuse_in_url
+from streams.headers import SECURITY_HEADERS
 from streams.hub import Frame
 from streams.service import Relay
 
@@ -29,6 +31,7 @@ CROSS_ORIGIN_HEADERS = {
     "Access-Control-Expose-Headers": "ETag, X-Frame-Age, X-Frame-Stale",
 }
 CROSS_ORIGIN = [(name.lower().encode(), value.encode()) for name, value in CROSS_ORIGIN_HEADERS.items()]
+LATEST_PATH = re.compile(r"/cameras/([^/]+)/latest\.jpg")
 PREFLIGHT = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-allow-methods", b"GET"),
@@ -54,23 +57,31 @@ class LatestFrame:
             await send({"type": "http.response.start", "status": 204, "headers": PREFLIGHT})
             await send({"type": "http.response.body", "body": b""})
             return
+        # A refusal raises: the shared handler answers it (with CORS headers on this path, see app.py).
+        await self.send_frame(scope, await self.frame_for(scope), send)
+
+    async def frame_for(self, scope: Scope) -> Frame:
+        """The frame this request may have (leasing the camera for `watch=1`); raises a DomainError if none."""
         camera = scope["path_params"]["camera"]
         query = dict(parse_qsl(scope["query_string"].decode("latin-1"))) if scope["query_string"] else {}
-        if_none_match = None
-        # A refusal raises: the shared handler answers it (with CORS headers on this path, see app.py).
-        what = self._presented(scope, query)
-        await self._admit(what, camera)
+        await self._admit(self._presented(scope, query), camera)
         if query.get("watch") in ("1", "true", "yes", "on"):
             self.relay.hub.lease(camera, self.relay.watch_lease_s)
         frame = self.relay.hub.latest(camera)
         if frame is None:
             raise NotFound(f"camera {camera!r} has not sent a frame since the relay started")
+        return frame
+
+    async def send_frame(self, scope: Scope, frame: Frame, send: Send,
+                         extra: list[tuple[bytes, bytes]] | None = None) -> None:
+        """200 with the frame, or 304 if the caller has it (If-None-Match)."""
+        if_none_match = None
         for name, value in scope["headers"]:
             if name == b"if-none-match":
                 if_none_match = value
         headers, etag = self._frame_headers(frame)
         age = max(0.0, time.time() - frame.arrived_at)
-        headers = [*headers, (b"x-frame-age", b"%.1f" % age)]
+        headers = [*headers, *(extra or ()), (b"x-frame-age", b"%.1f" % age)]
         if age > self.relay.stale_after_s:
             headers.append((b"x-frame-stale", b"1"))
         if if_none_match is not None and _matches(if_none_match, etag):
@@ -122,3 +133,29 @@ class LatestFrame:
                    (b"cache-control", b"no-store"), *CROSS_ORIGIN]
         self._headers[frame.camera] = (frame.seq, headers, etag)
         return headers, etag
+
+
+class HotPath:
+    """Middleware just inside the shared error guard: a latest.jpg that can be served goes straight out.
+
+    Anything else, a refusal or a bug included, takes the app's ordinary path (the route above,
+    the shared error handler, every middleware), which asks again and answers it as always.
+    """
+
+    def __init__(self, app: ASGIApp, endpoint: LatestFrame) -> None:
+        self.app = app
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            matched = LATEST_PATH.fullmatch(scope["path"])
+            if matched is not None:
+                direct = {**scope, "path_params": {"camera": matched[1]}}
+                try:
+                    frame = await self.endpoint.frame_for(direct)
+                except Exception:  # noqa: BLE001 - answered below by the ordinary path, which raises it again
+                    frame = None
+                if frame is not None:
+                    await self.endpoint.send_frame(direct, frame, send, SECURITY_HEADERS)
+                    return
+        await self.app(scope, receive, send)
