@@ -52,8 +52,9 @@ class WebServer:
         """`on_stop` runs before the server stops: it ends what would hold shutdown up (open streams)."""
         import uvicorn
 
+        # No proxy in front of the demo: X-Forwarded-For must not pick a client's address (login throttle).
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                lifespan="on", timeout_graceful_shutdown=3)
+                                lifespan="on", timeout_graceful_shutdown=3, proxy_headers=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=name, daemon=True)
         self.on_stop = on_stop
@@ -83,6 +84,7 @@ def banner(*, devices: int, interval: float, backlog: int, data_dir: Path, mqtt_
         f"\nOrchard Live demo: farm '{demo_orchard.FARM}', {devices} field units with a camera each, "
         f"a reading every {interval:g}s ({backlog} past readings queued).\n"
         f"  watch live   http://127.0.0.1:{ports['streams']}/cameras/cam-01/stream.mjpg?token={token}   (for 1 h)\n"
+        f"  dashboard    http://127.0.0.1:{ports['dashboard']}/   (log in as one of the people below)\n"
         f"  API docs     http://127.0.0.1:{ports['api']}/api/docs\n"
         f"  people       {people}\n"
         f"  readings     ORCHARD_DATA_DIR={data_dir} .venv/bin/orchard readings   # another terminal, this folder\n"
@@ -94,11 +96,21 @@ def banner(*, devices: int, interval: float, backlog: int, data_dir: Path, mqtt_
     )
 
 
+def _dashboard(settings, broker, ports: dict[str, int]) -> WebServer:
+    """The dashboard; with no proxy in the demo, browsers fetch camera images from the relay's own port."""
+    from dashboard.app import create_app as dashboard_app
+
+    settings = settings.model_copy(update={"mqtt_url": broker.url("orchard-dashboard"),
+                                           "cameras_url": f"http://127.0.0.1:{ports['streams']}/cameras"})
+    return WebServer(dashboard_app(settings), ports["dashboard"], "dashboard")
+
+
 @click.command("demo")
 @click.option("--mqtt-port", default=1884, show_default=True,
               help="Port of the demo's Mosquitto (1883 is usually a system Mosquitto's).")
 @click.option("--streams-port", default=8081, show_default=True, help="Port of the camera relay.")
 @click.option("--api-port", default=8082, show_default=True, help="Port of the management API.")
+@click.option("--dashboard-port", default=8083, show_default=True, help="Port of the dashboard.")
 @click.option("--devices", default=8, show_default=True, type=click.IntRange(1, 24))
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1),
               help="Seconds between simulated readings.")
@@ -108,7 +120,7 @@ def banner(*, devices: int, interval: float, backlog: int, data_dir: Path, mqtt_
               help="History of readings and archived snapshots made at start, so charts and timelapses have a past.")
 @click.option("--duration", default=0.0, type=click.FloatRange(0),
               help="Stop after this many seconds (0: run until Ctrl-C).")
-def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, interval: float,
+def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: int, devices: int, interval: float,
             camera_idle: float, backfill_hours: float, duration: float) -> None:
     """Run Mosquitto, the registry, ingester, camera relay, API and a simulated orchard on this machine.
 
@@ -131,7 +143,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
     from streams.app import create_app as streams_app
     from streams.service import Relay
 
-    ports = {"mqtt": mqtt_port, "streams": streams_port, "api": api_port}
+    ports = {"mqtt": mqtt_port, "streams": streams_port, "api": api_port, "dashboard": dashboard_port}
     for name, port in ports.items():
         if not _free(port):
             raise click.UsageError(f"port {port} is taken; choose another with --{name}-port")
@@ -167,6 +179,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
             WebServer(streams_app(streams_settings, relay=relay), ports["streams"], "streams",
                       on_stop=relay.close_streams_threadsafe),
             WebServer(api_app(settings), ports["api"], "api"),
+            _dashboard(settings, broker, ports),
         ]
         for server in servers:
             server.start()

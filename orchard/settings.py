@@ -1,4 +1,4 @@
-"""All configuration, from ORCHARD_* environment variables (and an optional .env).
+"""All configuration, from ORCHARD_* environment variables and an optional ./.env file.
 
 A wrong or unknown variable stops the service with one line naming it. Any setting
 may instead be read from a file named by ORCHARD_<NAME>_FILE (docker secrets).
@@ -7,12 +7,14 @@ may instead be read from a file named by ORCHARD_<NAME>_FILE (docker secrets).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,7 +28,7 @@ NOT_SETTINGS = {"ORCHARD_REQUIRE_SERVICES"}
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix=PREFIX, env_file=".env", extra="forbid", validate_default=True
+        env_prefix=PREFIX, env_file=None, extra="forbid", validate_default=True
     )
 
     mqtt_url: str = "mqtt://127.0.0.1:1883"
@@ -39,6 +41,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     shop_secret: SecretStr | None = Field(default=None, description="signs the shop's order webhook")
     log_level: str = "INFO"
+    # Web services: the origin people use (its https makes the session cookie Secure), and the proxies
+    # whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks, comma-separated).
+    public_url: str | None = Field(default=None, description="e.g. https://orchard.example.coop")
+    trusted_proxies: str = Field(default="", description="e.g. 127.0.0.1, 172.18.0.0/16")
 
     # The Pi agent: who it is and what it reads.
     farm: str | None = None
@@ -61,6 +67,9 @@ class Settings(BaseSettings):
     archive_every_s: float = Field(default=300.0, gt=0,
                                    description="at most one archived snapshot per camera this often")
     archive_days: float = Field(default=30.0, gt=0, description="archived snapshots older than this are deleted")
+
+    # The dashboard: where browsers fetch camera images (the relay's /cameras, on the same origin behind a proxy).
+    cameras_url: str = Field(default="/cameras", description="camera relay base URL as browsers reach it")
 
     # The ingester.
     ingest_client_id: str = "orchard-ingest"
@@ -89,6 +98,34 @@ class Settings(BaseSettings):
             raise ValueError("must start with influxdb://, influxdb+https:// or sqlite:///")
         if scheme.startswith("influxdb") and not urlsplit(value).path.strip("/"):
             raise ValueError("needs a database name: influxdb://host:8086/orchard")
+        return value
+
+    @field_validator("cameras_url")
+    @classmethod
+    def _cameras_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if not (value.startswith("/") or (parts.scheme in ("http", "https") and parts.hostname)):
+            raise ValueError("must be a path like /cameras or a URL like https://example.org/cameras")
+        return value.rstrip("/") or "/"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must look like https://orchard.example.coop")
+        return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
         return value
 
     @field_validator("farm", "device")
@@ -121,18 +158,30 @@ class Settings(BaseSettings):
         return self
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from the environment, raising SettingsError with one clear line."""
-        environ = os.environ if environ is None else environ
+    def load(cls, environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = None,
+             **overrides: Any) -> Settings:
+        """Settings from the environment and `.env` (the environment wins), or SettingsError in one line.
+
+        Without `environ` the process environment and `./.env` are read; both then go
+        through the same checks, so a typo or an `_FILE` works alike in either.
+        """
+        if environ is None:
+            environ, env_file = os.environ, env_file or ".env"
+        merged = {**read_env_file(env_file), **environ} if env_file else dict(environ)
         known = {PREFIX + name.upper() for name in cls.model_fields}
-        from_files: dict[str, Any] = {}
-        for key, value in environ.items():
-            if not key.startswith(PREFIX) or key in known or key in NOT_SETTINGS:
+        values: dict[str, Any] = {}
+        for key, value in merged.items():
+            if not key.startswith(PREFIX) or key in NOT_SETTINGS:
+                continue
+            if key in known:
+                values[key[len(PREFIX):].lower()] = value
                 continue
             base = key.removesuffix("_FILE")
             if key.endswith("_FILE") and base in known:
+                if base in merged:
+                    raise SettingsError(f"{base} and {key} are both set: keep one")
                 try:
-                    from_files[base[len(PREFIX):].lower()] = Path(value).read_text().strip()
+                    values[base[len(PREFIX):].lower()] = Path(value).read_text().strip()
                 except OSError as exc:
                     raise SettingsError(f"{key}: cannot read {value}: {exc.strerror}") from None
                 continue
@@ -140,14 +189,17 @@ class Settings(BaseSettings):
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise SettingsError(f"{key} is not an Orchard setting{hint}")
         try:
-            if environ is os.environ:
-                return cls(**from_files, **overrides)
-            env_values = {
-                key[len(PREFIX):].lower(): value for key, value in environ.items() if key in known
-            }
-            return cls(_env_file=None, **{**env_values, **from_files, **overrides})
+            return cls(_env_file=None, **{**values, **overrides})
         except ValidationError as exc:
             raise SettingsError(describe(exc)) from None
+
+
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """The ORCHARD_* lines of a .env file (other tools' variables may share it); {} if there is none."""
+    if not Path(path).is_file():
+        return {}
+    return {key: value for key, value in dotenv_values(path).items()
+            if key.startswith(PREFIX) and value is not None}
 
 
 def describe(exc: ValidationError) -> str:

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from orchard.auth.setup import proxy_options
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from streams.app import create_app
@@ -36,7 +37,7 @@ def command(host: str, port: int, header_timeout: float) -> None:
         relay = Relay(settings)
     except OrchardError as exc:
         raise click.ClickException(str(exc)) from None
-    config = server_config(create_app(settings, relay=relay), host, port, header_timeout)
+    config = server_config(create_app(settings, relay=relay), host, port, header_timeout, **proxy_options(settings))
     server = RelayServer(config, on_stop=relay.close_streams_threadsafe)
     server.run()
     if not server.started:

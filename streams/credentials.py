@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import jwt
 
-from orchard.auth import AuthError
+from orchard.auth import API_TOKEN_PREFIX, AuthError
 from orchard.auth.policy import Viewer
 
 COOKIE = "orchard_camera"
-API_TOKEN_PREFIX = "orl_"
 MAX_URL_TOKEN_S = 86400  # camera tokens from the API live at most an hour; `orchard camera-token` can mint longer
 NOTHING_PRESENTED = "log in, or bring a camera token (cookie, Authorization: Bearer, or ?token=)"
 

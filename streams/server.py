@@ -112,7 +112,8 @@ class RelayServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def server_config(app, host: str, port: int, header_timeout_s: float = HEADER_TIMEOUT_S) -> uvicorn.Config:
-    """How the relay runs under uvicorn, in production and in tests alike."""
+def server_config(app, host: str, port: int, header_timeout_s: float = HEADER_TIMEOUT_S,
+                  **options: Any) -> uvicorn.Config:
+    """How the relay runs under uvicorn, in production and in tests alike (`options`: the proxy's, say)."""
     return uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-                          timeout_graceful_shutdown=5, http=protocol(header_timeout_s))
+                          timeout_graceful_shutdown=5, http=protocol(header_timeout_s), **options)

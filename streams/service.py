@@ -8,9 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from orchard.auth import check_secret
 from orchard.auth.policy import Policy
-from orchard.registry.db import session_factory
+from orchard.auth.setup import policy_for, secret_of
 from orchard.settings import Settings
 from streams.archive import Archive
 from streams.assignments import CameraAssignments
@@ -52,11 +51,10 @@ class Relay:
         assignments_refresh_s: float = 30.0,
         assignments_retry_s: float = 5.0,
     ) -> None:
-        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-        self.secret = check_secret(secret)  # refuse to start rather than serve cameras unsigned
+        self.secret = secret_of(settings)  # refuse to start rather than serve cameras unsigned
         self.settings = settings
         # Who may watch which camera, and which dates of its archive: the registry's users and claims.
-        self.policy = policy or Policy(session_factory(settings.db_url), self.secret)
+        self.policy = policy or policy_for(settings)
         # Which device may send each camera's frames: the same registry, read again now and then.
         self.assignments = CameraAssignments(self.policy.sessions, assignments_refresh_s, assignments_retry_s)
         self._unassigned_seen = False

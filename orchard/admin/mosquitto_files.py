@@ -37,6 +37,9 @@ topic read orchard/+/+/status
 topic write orchard/+/+/cmd
 topic write orchard/deadletter
 
+user orchard-dashboard
+topic read orchard/+/+/status
+
 user orchard-simulator
 topic write orchard/+/+/telemetry
 topic write orchard/+/+/status

@@ -56,3 +56,19 @@ def test_wrong_or_missing_credentials_are_refused(broker, password):
         assert rc.is_failure
     finally:
         client.loop_stop()
+
+
+def test_the_dashboard_account_reads_devices_status_and_nothing_else(broker):
+    dashboard = Collector(broker.url("orchard-dashboard"), "orchard/#")
+    watcher = Collector(broker.url("orchard-ingest"), "orchard/#")
+    try:
+        publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry", b'{"air_temp_c": 20}')
+        publish(broker.url("dev-a"), "orchard/farm1/dev-a/status", b'{"state": "online"}')
+        assert dashboard.get() == ("orchard/farm1/dev-a/status", b'{"state": "online"}')
+        publish(broker.url("orchard-dashboard"), "orchard/farm1/dev-a/cmd", b'{"camera": "cam-a", "mode": "live"}')
+        publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry", b"marker")
+        assert dashboard.drain() == []  # no readings; and its forged command never reached the broker's others
+        assert ("orchard/farm1/dev-a/cmd", b'{"camera": "cam-a", "mode": "live"}') not in watcher.drain()
+    finally:
+        dashboard.close()
+        watcher.close()

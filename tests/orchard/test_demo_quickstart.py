@@ -20,7 +20,7 @@ import pytest
 from tests.services import REPO, free_port, require
 
 README = REPO / "README.md"
-DEFAULT_PORTS = {"mqtt": 1884, "streams": 8081, "api": 8082}
+DEFAULT_PORTS = {"mqtt": 1884, "streams": 8081, "api": 8082, "dashboard": 8083}
 
 
 def quickstart() -> tuple[list[str], str]:
@@ -35,6 +35,7 @@ def quickstart() -> tuple[list[str], str]:
 def with_ports(text: str, ports: dict[str, int]) -> str:
     text = re.sub(r"(-p )1884\b", rf"\g<1>{ports['mqtt']}", text)
     text = text.replace(":8081", f":{ports['streams']}")
+    text = text.replace(":8083", f":{ports['dashboard']}")
     return text.replace(":8082", f":{ports['api']}")
 
 
@@ -45,6 +46,7 @@ class Demo:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "orchard.cli", "demo", "--mqtt-port", str(ports["mqtt"]),
              "--streams-port", str(ports["streams"]), "--api-port", str(ports["api"]),
+             "--dashboard-port", str(ports["dashboard"]),
              "--interval", "2", "--backfill-hours", "1"],
             cwd=REPO, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.output: list[str] = []

@@ -31,6 +31,7 @@ def test_ctrl_c_while_a_viewer_watches_stops_quickly_and_quietly(tmp_path):
            "ORCHARD_DATA_DIR": str(tmp_path)}
     demo = subprocess.Popen([sys.executable, "-m", "orchard.cli", "demo", "--mqtt-port", str(free_port()),
                              "--streams-port", str(free_port()), "--api-port", str(free_port()),
+                             "--dashboard-port", str(free_port()),
                              "--backfill-hours", "0.5"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
