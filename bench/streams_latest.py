@@ -34,8 +34,8 @@ from tests.services import Mosquitto, free_port, wait_for_port
 CAMERA, DEVICE, FARM = "cam-01", "node-01", "bench"
 
 
-def make_customer_registry(db_url: str) -> int:
-    """Farm, device, camera seeing tree 1, and a customer with a claim on it in force; returns the user's id."""
+def make_customer_registry(db_url: str) -> tuple[int, int]:
+    """Farm, device, camera seeing tree 1, and a customer with a claim on it in force: (user id, generation)."""
     upgrade(db_url)
     now = datetime.now(UTC)
     with session_factory(db_url).begin() as session:
@@ -50,7 +50,7 @@ def make_customer_registry(db_url: str) -> int:
         people.create_claim(session, customer, tree, now - timedelta(days=1), now + timedelta(days=90),
                             status="active")
         session.flush()
-        return customer.id
+        return customer.id, customer.credential_generation
 
 
 def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> tuple[float, float, int]:
@@ -114,7 +114,7 @@ def run(broker_url: str, camera_url: str, secret: str, frame: bytes, workdir: Pa
         print("(2) latest.jpg: skipped, install Debian's `wrk`")
         return []
     db_url = f"sqlite:///{workdir / 'latest-registry.db'}"
-    user_id = make_customer_registry(db_url)
+    user_id, generation = make_customer_registry(db_url)
     frame_file = workdir / "frame.jpg"
     frame_file.write_bytes(frame)
     relay_port, bare_port = free_port(), free_port()
@@ -127,7 +127,7 @@ def run(broker_url: str, camera_url: str, secret: str, frame: bytes, workdir: Pa
     try:
         wait_for_port(relay_port, timeout=30, process=relay)
         wait_for_port(bare_port, timeout=30, process=bare)
-        token = mint_camera_token(secret, [CAMERA], 3600, subject=str(user_id))  # as the API mints it
+        token = mint_camera_token(secret, [CAMERA], 3600, subject=str(user_id), generation=generation)  # as the API
         url = f"http://127.0.0.1:{relay_port}/cameras/{CAMERA}/latest.jpg"
         for _ in range(100):
             publish(frame)

@@ -126,15 +126,15 @@ def test_a_url_carries_only_short_camera_tokens(cooperative):
     with sessions.begin() as s:
         ana = s.scalar(select(User).where(User.username == USERNAMES["customer_active"]))
         _, api_token = create_api_token(s, ana, "script")
-        ana_id = ana.id
+        ana_id, generation = ana.id, ana.credential_generation
     path = "/cameras/cam-17/latest.jpg"
     anonymous = clients["anonymous"]
     refused = anonymous.get(path, params={"token": api_token})
     assert refused.status_code == 401 and "Authorization" in refused.json()["detail"]
     assert anonymous.get(path, headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
 
-    week = mint_camera_token(SECRET, ["cam-17"], 7 * 86400, subject=str(ana_id))
+    week = mint_camera_token(SECRET, ["cam-17"], 7 * 86400, subject=str(ana_id), generation=generation)
     assert anonymous.get(path, params={"token": week}).status_code == 401
     assert anonymous.get(path, headers={"Authorization": f"Bearer {week}"}).status_code == 200
-    hour = mint_camera_token(SECRET, ["cam-17"], 3600, subject=str(ana_id))
+    hour = mint_camera_token(SECRET, ["cam-17"], 3600, subject=str(ana_id), generation=generation)
     assert anonymous.get(path, params={"token": hour}).status_code == 200

@@ -18,7 +18,7 @@ from orchard.settings import Settings
 from tests.mqtt_helpers import wait_until
 from tests.streams.conftest import CAMERA, SECRET, Camera, RunningRelay, make_jpeg
 from tests.streams.mjpeg_client import MjpegViewer
-from tests.world import build_world
+from tests.world import PASSWORD, build_world
 
 REAUTH_S = 1.0
 
@@ -62,8 +62,14 @@ def cooperative(broker, tmp_path, camera):
         relay.stop()
 
 
+def ana_token(relay: RunningRelay, world) -> str:
+    """Ana's camera token as the API mints it (with her credential generation)."""
+    viewer = relay.relay.policy.from_password("ana", PASSWORD, "127.0.0.1")[0]
+    return relay.relay.policy.camera_token(viewer, ["cam-17"], 3600)
+
+
 def ana_watches(relay: RunningRelay, world) -> MjpegViewer:
-    token = mint_camera_token(SECRET, ["cam-17"], 3600, subject=str(world.users["customer_active"]))
+    token = ana_token(relay, world)
     viewer = MjpegViewer(relay.port, "/cameras/cam-17/stream.mjpg", token)
     viewer.next()
     assert viewer.status == 200
@@ -100,8 +106,7 @@ def test_cancelling_the_claim_ends_an_open_stream(cooperative):
             set_claim_status(s, claim, "cancelled")
         # Re-checked every REAUTH_S against answers cached up to 1 s.
         assert_ends_within(viewer, REAUTH_S + 1.0 + 2.0)
-        assert relay.get("/cameras/cam-17/latest.jpg", mint_camera_token(
-            SECRET, ["cam-17"], 3600, subject=str(world.users["customer_active"]))).status_code == 403
+        assert relay.get("/cameras/cam-17/latest.jpg", ana_token(relay, world)).status_code == 403
     finally:
         viewer.close()
 
