@@ -4,7 +4,7 @@
       median delivered fps per viewer, p95 added latency publish -> viewer, relay CPU.
       Baseline: the same frames' publish -> arrival at a bare paho subscriber (the
       broker's own delay), measured in the same run; the relay's share is the rest.
-  (2) latest.jpg throughput and latency with wrk (Debian's `wrk`).
+  (2) latest.jpg throughput against a bare Starlette endpoint in the same run (bench/streams_latest.py).
   (3) the uplink one camera uses per day with default settings and nobody watching,
       from measured sizes of the simulator's JPEGs over a day.
 
@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import re
-import shutil
 import statistics
 import struct
 import subprocess
@@ -29,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-import httpx
 import numpy as np
 import psutil
 
+from bench.streams_latest import make_customer_registry
+from bench.streams_latest import run as latest_ratios
 from orchard.auth import mint_camera_token
 from orchard.mqtt import make_client
 from orchard.settings import Settings
@@ -179,9 +179,12 @@ def main() -> None:
         broker = Mosquitto(workdir / "mosquitto")
         broker.start()
         port = free_port()
+        db_url = f"sqlite:///{workdir / 'registry.db'}"
+        make_customer_registry(db_url)  # the relay serves registered cameras only
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")},
                "ORCHARD_MQTT_URL": broker.url("orchard-streams"), "ORCHARD_SECRET_KEY": SECRET,
-               "ORCHARD_DATA_DIR": str(workdir / "data"), "ORCHARD_LOG_LEVEL": "WARNING"}
+               "ORCHARD_DATA_DIR": str(workdir / "data"), "ORCHARD_LOG_LEVEL": "WARNING",
+               "ORCHARD_DB_URL": db_url}
         relay = subprocess.Popen([sys.executable, "-m", "streams", "--host", "127.0.0.1", "--port", str(port)],
                                  env=env)
         try:
@@ -233,7 +236,7 @@ def main() -> None:
                   f"added by the relay p95 {(p95 - base_p95) * 1000:.0f} ms")
             print(f"    relay CPU {cpu:.0f}% of one core ({psutil.cpu_count()} cores)")
 
-            wrk_latest(port, token)
+            latest_ratios(broker.url("orchard-streams"), publisher_url, SECRET, frames[0], workdir)
             mb, kb = uplink_per_day()
             print(f"(3) uplink per camera per day, idle defaults: {mb:.1f} MB ({kb:.0f} KB mean snapshot)")
         finally:
@@ -241,24 +244,6 @@ def main() -> None:
             relay.wait(timeout=20)
             broker.stop()
 
-
-def wrk_latest(port: int, token: str) -> None:
-    url = f"http://127.0.0.1:{port}/cameras/{CAMERA}/latest.jpg"
-    status = httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code
-    if not shutil.which("wrk"):
-        print("(2) latest.jpg: skipped, install Debian's `wrk`")
-        return
-    for connections in (16, 32):
-        result = subprocess.run(["wrk", "-t2", f"-c{connections}", "-d10s", "--latency",
-                                 "-H", f"Authorization: Bearer {token}", url], capture_output=True, text=True)
-        rps = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
-        p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", result.stdout)
-        unit = {"us": 0.001, "ms": 1, "s": 1000}
-        p99_ms = float(p99.group(1)) * unit[p99.group(2)] if p99 else float("nan")
-        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
-        rate = float(rps.group(1)) if rps else float("nan")
-        print(f"(2) latest.jpg (status {status}), {connections} connections: {rate:,.0f} req/s, "
-              f"p99 {p99_ms:.1f} ms" + (f", {non2xx.group(1)} errors" if non2xx else ""))
 
 if __name__ == "__main__":
     main()

@@ -83,7 +83,7 @@ def banner(*, devices: int, interval: float, backlog: int, data_dir: Path, mqtt_
     return (
         f"\nOrchard Live demo: farm '{demo_orchard.FARM}', {devices} field units with a camera each, "
         f"a reading every {interval:g}s ({backlog} past readings queued).\n"
-        f"  watch live   http://127.0.0.1:{ports['streams']}/cameras/cam-01/stream.mjpg?token={token}\n"
+        f"  watch live   http://127.0.0.1:{ports['streams']}/cameras/cam-01/stream.mjpg?token={token}   (for 1 h)\n"
         f"  dashboard    http://127.0.0.1:{ports['dashboard']}/   (log in as one of the people below)\n"
         f"  API docs     http://127.0.0.1:{ports['api']}/api/docs\n"
         f"  people       {people}\n"
@@ -197,7 +197,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: in
                                  cameras, stop)
         sim_thread = threading.Thread(target=simulator.run, args=(stop,), name="simulator")
         sim_thread.start()
-        token = mint_camera_token(secret_key, ["*"], 7 * 86400, subject=None)
+        token = mint_camera_token(secret_key, ["cam-01"], 3600, subject=None)  # printed: short-lived, one camera
         click.echo(banner(devices=devices, interval=interval, backlog=backlog, data_dir=settings.data_dir.absolute(),
                           mqtt_port=mqtt_port, ports=ports, token=token, operator_password=operator_password))
         started = time.monotonic()

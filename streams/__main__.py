@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import signal
-from collections.abc import Callable, Iterator
+import os
+import sys
 
 import click
-import uvicorn
 
 from orchard.auth.setup import proxy_options
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from streams.app import create_app
+from streams.server import HEADER_TIMEOUT_S, RelayServer, server_config
 from streams.service import Relay
 
 log = logging.getLogger("streams")
-
-
-class RelayServer(uvicorn.Server):
-    """uvicorn, but a stop signal first ends the open MJPEG streams (they would hold shutdown up)."""
-
-    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None]) -> None:
-        super().__init__(config)
-        self._on_stop = on_stop
-
-    def handle_exit(self, sig: int, frame) -> None:
-        self._on_stop()
-        super().handle_exit(sig, frame)
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        # uvicorn re-raises the signal after its shutdown; a clean stop should exit with status 0.
-        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
 
 @click.command("streams")
@@ -46,7 +23,9 @@ class RelayServer(uvicorn.Server):
               help="Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).")
 @click.option("--port", default=8081, show_default=True, type=click.IntRange(1, 65535),
               help="Port to listen on (default 8081).")
-def command(host: str, port: int) -> None:
+@click.option("--header-timeout", default=HEADER_TIMEOUT_S, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a client may take to send a request's headers before it is disconnected.")
+def command(host: str, port: int, header_timeout: float) -> None:
     """Relay camera snapshots from MQTT to browsers: latest JPEG, live MJPEG, archive and timelapses.
 
     Needs ORCHARD_SECRET_KEY (it checks camera tokens) and ORCHARD_MQTT_URL; keeps
@@ -58,10 +37,18 @@ def command(host: str, port: int) -> None:
         relay = Relay(settings)
     except OrchardError as exc:
         raise click.ClickException(str(exc)) from None
-    config = uvicorn.Config(create_app(settings, relay=relay), host=host, port=port, log_config=None,
-                            access_log=False, timeout_graceful_shutdown=5, lifespan="on", **proxy_options(settings))
-    RelayServer(config, on_stop=relay.close_streams_threadsafe).run()
+    config = server_config(create_app(settings, relay=relay), host, port, header_timeout, **proxy_options(settings))
+    server = RelayServer(config, on_stop=relay.close_streams_threadsafe)
+    server.run()
+    if not server.started:
+        raise SystemExit(1)  # uvicorn said why (the port is taken, ...)
     log.info("camera relay stopped")
+    # All is stopped and flushed; the interpreter's own teardown (FastAPI, SQLAlchemy, OpenCV...) would
+    # take another second or more on a small machine, and a Ctrl-C should be done within two.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,28 +1,26 @@
-"""Who is watching: a camera token, an API token or a session cookie, judged by orchard.auth's policy.
+"""Who is watching, as FastAPI dependencies: the credential presented (streams.credentials), then the policy.
 
-A token comes from `Authorization: Bearer`, `?token=` (for <img src>) or the
-`orchard_camera` cookie; without one, the dashboard's `orchard_session` cookie is
-used. The policy answers from the registry (users, farms, claims and their dates).
+The policy answers from the registry (users, farms, claims and their dates).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import APIKeyCookie, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
-from orchard.auth import API_TOKEN_PREFIX, AuthError, Forbidden
+from orchard.auth import AuthError, Forbidden
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE
 from orchard.errors import NotFound
 from orchard.registry.access import Window
 from orchard.topics import ID_PATTERN
+from streams.credentials import COOKIE, Caller, ask, identify, identify_caller, presented
 from streams.service import RelayDep
-
-COOKIE = "orchard_camera"
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <camera token or API token>")
 _query = APIKeyQuery(name="token", auto_error=False, description="?token=<camera token>, for <img src>")
@@ -30,30 +28,23 @@ _cookie = APIKeyCookie(name=COOKIE, auto_error=False, description="a camera toke
 _session = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="the dashboard's login session")
 
 
-async def ask(viewer: Viewer | None, func, *args):
-    """Run a policy question; those that may touch the registry run off the event loop."""
-    if viewer is not None and viewer.user_id is None:
-        return func(*args)  # an operator's camera token: answered from the token alone
-    return await asyncio.to_thread(func, *args)
-
-
-async def current_viewer(
+async def current_caller(
     relay: RelayDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     query: Annotated[str | None, Depends(_query)],
     cookie: Annotated[str | None, Depends(_cookie)],
     session: Annotated[str | None, Depends(_session)],
-) -> Viewer:
+) -> Caller:
     """Who asks; AuthError (401) when nothing valid was presented."""
-    policy = relay.policy
-    token = bearer.credentials if bearer is not None else (query or cookie)
-    if token and token.startswith(API_TOKEN_PREFIX):
-        return await asyncio.to_thread(policy.from_api_token, token)
-    if token:
-        return await ask(None, policy.from_camera_token, token)
-    if session:
-        return await asyncio.to_thread(policy.from_session, session)
-    raise AuthError("log in, or bring a camera token (cookie, Authorization: Bearer, or ?token=)")
+    what = presented(bearer.credentials if bearer else None, query, cookie, session)
+    return await identify_caller(relay.policy, what)
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+async def current_viewer(caller: CurrentCaller) -> Viewer:
+    return caller.viewer
 
 
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
@@ -78,6 +69,22 @@ async def archive_windows(camera: str, viewer: CurrentViewer, relay: RelayDep) -
 
 
 Windows = Annotated[list[tuple[int, int]], Depends(archive_windows)]
+
+
+async def revoked(relay, caller: Caller, camera: str, every_s: float) -> None:
+    """Return once `caller` may no longer watch `camera`: asked again every `every_s` and at the credential's expiry."""
+    while True:
+        wait = every_s
+        if caller.expires_at is not None:  # just past exp, as the token's own check counts it
+            wait = max(0.05, min(every_s, caller.expires_at - time.time() + 0.05))
+        await asyncio.sleep(wait)
+        try:
+            viewer = await identify(relay.policy, caller.kind, caller.credential)
+            if await ask(viewer, relay.policy.may_watch, viewer, camera):
+                continue
+        except AuthError:
+            pass
+        return
 
 
 def clip(start_ms: int, end_ms: int, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -7,11 +7,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from orchard.http_errors import install_error_handlers
 from orchard.settings import Settings
+from streams.headers import SecurityHeaders
 from streams.routes import cameras, health, snapshots, timelapses
+from streams.routes.latest import CROSS_ORIGIN_HEADERS, HotPath, LatestFrame
 from streams.service import Relay
+
+REALM = "orchard-camera"
 
 
 def create_app(settings: Settings, *, relay: Relay | None = None, **relay_options: Any) -> FastAPI:
@@ -28,8 +33,18 @@ def create_app(settings: Settings, *, relay: Relay | None = None, **relay_option
 
     app = FastAPI(title="Orchard Live camera relay", lifespan=lifespan,
                   summary="Camera frames in over MQTT; latest JPEG, MJPEG, archive and timelapses out.")
+    app.add_middleware(SecurityHeaders)
     for module in (cameras, snapshots, timelapses, health):
         app.include_router(module.router)
-    install_error_handlers(app, realm="orchard-camera")
+    # The hot path, first and without dependency injection (streams/routes/latest.py); not in /docs.
+    latest = LatestFrame(relay)
+    app.router.routes.insert(0, Route("/cameras/{camera}/latest.jpg", latest, methods=["GET", "OPTIONS"]))
+    app.add_middleware(HotPath, endpoint=latest)  # a served latest.jpg skips the layers inside it
+    install_error_handlers(app, realm=REALM, path_headers=path_headers)  # last: its guard wraps them all
     return app
+
+
+def path_headers(path: str) -> dict[str, str]:
+    """A script polling latest.jpg from another origin must be able to read why it was refused."""
+    return CROSS_ORIGIN_HEADERS if path.endswith("/latest.jpg") else {}
 

@@ -31,7 +31,7 @@ class Frame:
     seq: int = 0  # set by the hub; larger is newer
 
 
-class Viewer:
+class FrameSlot:
     """One open stream's slot: the newest frame it has not sent yet, and whether it is stuck sending."""
 
     __slots__ = ("camera", "frame", "closed", "sending_since", "_ready", "_on_resume", "_stall_s")
@@ -83,7 +83,8 @@ class Hub:
                  stall_s: float = 60.0) -> None:
         self._latest: dict[str, Frame] = {}
         self._addresses: dict[str, tuple[str, str]] = {}
-        self._viewers: dict[str, set[Viewer]] = {}
+        self._slots: dict[str, set[FrameSlot]] = {}
+        self._leases: dict[str, float] = {}  # camera -> monotonic end of the last polling page's lease
         self._seq = itertools.count(1)
         self._changed = on_viewers_changed
         self._stall_s = stall_s
@@ -94,8 +95,8 @@ class Hub:
         frame = replace(frame, seq=next(self._seq))
         self._latest[frame.camera] = frame
         self.learn(frame.camera, frame.farm, frame.device)
-        for viewer in self._viewers.get(frame.camera, ()):
-            viewer.offer(frame)
+        for slot in self._slots.get(frame.camera, ()):
+            slot.offer(frame)
         return frame
 
     def learn(self, camera: str, farm: str, device: str) -> bool:
@@ -118,35 +119,60 @@ class Hub:
         return sorted(self._addresses)
 
     @contextmanager
-    def viewer(self, camera: str) -> Iterator[Viewer]:
+    def open_slot(self, camera: str) -> Iterator[FrameSlot]:
         """A slot that receives the camera's frames while the block runs, starting with the latest."""
-        viewer = Viewer(camera, self._latest.get(camera), self._stall_s, lambda: self._changed(camera))
+        slot = FrameSlot(camera, self._latest.get(camera), self._stall_s, lambda: self._changed(camera))
         if self._closed:
-            viewer.close()
-        self._viewers.setdefault(camera, set()).add(viewer)
+            slot.close()
+        self._slots.setdefault(camera, set()).add(slot)
         self._changed(camera)
         try:
-            yield viewer
+            yield slot
         finally:
-            viewers = self._viewers[camera]
-            viewers.discard(viewer)
-            if not viewers:
-                del self._viewers[camera]
+            slots = self._slots[camera]
+            slots.discard(slot)
+            if not slots:
+                del self._slots[camera]
             self._changed(camera)
+
+    def lease(self, camera: str, seconds: float) -> None:
+        """Count a page polling latest.jpg?watch=1 as one viewer of `camera` for `seconds` more."""
+        if self._closed:
+            return
+        now = time.monotonic()
+        previous = self._leases.get(camera)
+        self._leases[camera] = now + seconds
+        if previous is None:  # no timer runs for this camera yet
+            asyncio.get_running_loop().call_later(seconds, self._lease_check, camera)
+        if previous is None or previous <= now:
+            self._changed(camera)
+
+    def _lease_check(self, camera: str) -> None:
+        until = self._leases.get(camera)
+        if until is None:
+            return
+        left = until - time.monotonic()
+        if left > 0:  # renewed meanwhile: look again when the renewal runs out
+            asyncio.get_running_loop().call_later(left, self._lease_check, camera)
+            return
+        del self._leases[camera]
+        self._changed(camera)
 
     def watching(self, camera: str) -> int:
         """Viewers of a camera that are really receiving (stalled ones do not keep a camera live)."""
         now = time.monotonic()
-        return sum(1 for viewer in self._viewers.get(camera, ()) if not viewer.stalled(now))
+        polling = 1 if self._leases.get(camera, 0.0) > now else 0
+        return polling + sum(1 for slot in self._slots.get(camera, ()) if not slot.stalled(now))
 
     def viewer_count(self, camera: str | None = None) -> int:
         if camera is not None:
-            return len(self._viewers.get(camera, ()))
-        return sum(map(len, self._viewers.values()))
+            return len(self._slots.get(camera, ()))
+        return sum(map(len, self._slots.values()))
 
     def close(self) -> None:
         """End every stream (at shutdown) and any opened later."""
         self._closed = True
-        for viewers in self._viewers.values():
-            for viewer in viewers:
-                viewer.close()
+        self._leases.clear()
+        for slots in self._slots.values():
+            for slot in slots:
+                slot.close()

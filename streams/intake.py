@@ -1,5 +1,9 @@
 """Camera frames in: a paho subscriber whose network thread only hands messages to the event loop.
 
+A frame or status counts only for a camera the registry assigns to the publishing
+device (the topic's farm and device, which the broker's ACL ties to its credentials);
+the rest are dead-lettered as `unassigned_camera` before any per-camera state exists.
+
 Each camera's frames are checked in arrival order on a small thread pool (the JPEG
 decode check and the hash take milliseconds for large frames); cameras are checked
 side by side. If a camera sends faster than its frames can be checked, the oldest
@@ -50,11 +54,15 @@ class Intake:
         stats: StreamsStats,
         deliver: Callable[[Frame], None],
         learn: Callable[[str, str, str], object],
+        assigned: Callable[[str, str, str], bool],
+        on_unassigned: Callable[[], None] = lambda: None,
         check_workers: int = 2,
     ) -> None:
         self.stats = stats
         self._deliver = deliver
         self._learn = learn
+        self._assigned = assigned  # (camera, farm, device) -> does the registry give this camera to this device?
+        self._on_unassigned = on_unassigned
         # Not a persistent session: a frame missed while away is replaced by the next one.
         self.client, self.address = make_client(mqtt_url, f"{client_id}-{secrets.token_hex(3)}")
         self.client.on_connect = self._on_connect
@@ -116,6 +124,12 @@ class Intake:
 
     def _arrived(self, camera: str, device: str, farm: str, payload: bytes, arrived_at: float) -> None:
         self.stats.received.inc()
+        if not self._assigned(camera, farm, device):
+            # Before any per-camera state: invented ids must not grow memory, disk or metrics.
+            self._on_unassigned()
+            self._reject("unassigned_camera", f"camera {camera} is not assigned to device {device} of farm {farm}",
+                         topics.camera_jpeg(farm, device, camera), payload)
+            return
         pending = self._pending.setdefault(camera, deque())
         if len(pending) >= PENDING_PER_CAMERA:
             pending.popleft()
@@ -157,7 +171,7 @@ class Intake:
             return
         if isinstance(cameras, list):
             for camera in cameras:
-                if isinstance(camera, str) and topics.ID_PATTERN.fullmatch(camera):
+                if isinstance(camera, str) and self._assigned(camera, farm, device):
                     self._learn(camera, farm, device)
 
     def _reject(self, reason: str, detail: str, topic: str, payload: bytes = b"") -> None:

@@ -3,7 +3,10 @@
 Each snapshot gets its time burned in (UTC), frames are scaled to at most 1280 pixels
 wide, and the video is cached on disk by camera, the span of snapshots it covers,
 their count and the fps: asking again is instant until a newer snapshot arrives.
-Encoding runs on its own thread, one video at a time.
+Encoding runs on its own thread, one video at a time. To keep that one encoder fair,
+the fps is rounded to a few values and the range outward to a step that grows with its
+length (so near requests share a video), each viewer may wait for one video being built
+at a time, and at most `queue` videos wait in all; beyond either, `Busy` (429).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 
 from orchard.errors import NotFound
 from streams.archive import Archive, Snapshot
+from streams.errors import Busy
 from streams.stats import StreamsStats
 from streams.video import CODECS, open_writer, pick_codec
 
@@ -29,6 +33,21 @@ log = logging.getLogger(__name__)
 MAX_WIDTH = 1280
 MAX_FRAMES = 1800
 CACHE_MAX_AGE_S = 86400.0
+FPS_STEPS = (1, 2, 5, 10, 15, 30)
+RANGE_STEPS_MS = (1_000, 10_000, 60_000, 600_000, 3_600_000)  # the largest ≤ span/50 is used
+MAX_QUEUE = 4
+
+
+def round_fps(fps: int) -> int:
+    """The nearest of FPS_STEPS (the lower one on a tie)."""
+    return min(FPS_STEPS, key=lambda step: (abs(step - fps), step))
+
+
+def round_range(start_ms: int, end_ms: int) -> tuple[int, int]:
+    """[start, end] widened to a step of about a fiftieth of its length, at most an hour."""
+    fitting = [step for step in RANGE_STEPS_MS if step <= (end_ms - start_ms) / 50]
+    step = fitting[-1] if fitting else 1
+    return start_ms - start_ms % step, -(-end_ms // step) * step
 
 
 def pick_fourcc(candidates: tuple[str, ...] = CODECS) -> str:
@@ -94,7 +113,7 @@ def _cached(path: Path) -> bool:
 
 class Timelapses:
     def __init__(self, archive: Archive, cache_dir: Path, stats: StreamsStats,
-                 max_frames: int = MAX_FRAMES, fourccs: tuple[str, ...] = CODECS) -> None:
+                 max_frames: int = MAX_FRAMES, fourccs: tuple[str, ...] = CODECS, queue: int = MAX_QUEUE) -> None:
         self.archive = archive
         self.cache_dir = cache_dir
         self.stats = stats
@@ -102,10 +121,16 @@ class Timelapses:
         self.fourccs = fourccs
         self._fourcc: str | None = None
         self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="timelapse")
+        self.queue = queue
         self._building: dict[Path, asyncio.Future] = {}
+        self._ordered_by: dict[object, Path] = {}  # viewer -> the video they are having built
+        self._build_s = 10.0  # a running estimate of one video's encoding time, for Retry-After
 
-    async def video(self, camera: str, start_ms: int, end_ms: int, fps: int) -> Path:
-        """The cached or freshly built video of `camera`'s snapshots in [start_ms, end_ms]."""
+    async def video(self, camera: str, start_ms: int, end_ms: int, fps: int, viewer: object = None) -> Path:
+        """The cached or freshly built video of `camera`'s snapshots in [start_ms, end_ms].
+
+        `viewer` (any hashable naming who asks) may have one video built at a time; Busy otherwise.
+        """
         found = await asyncio.to_thread(self.archive.snapshots, camera, start_ms, end_ms)
         if not found:
             raise NotFound(f"camera {camera!r} has no snapshots in that time range")
@@ -115,12 +140,29 @@ class Timelapses:
             return path
         build = self._building.get(path)
         if build is None:
+            self._admit(viewer)
             build = asyncio.get_running_loop().run_in_executor(self._encoder, self._build, frames, path, fps)
             self._building[path] = build
-            build.add_done_callback(lambda _: self._building.pop(path, None))
+            self._ordered_by[viewer] = path
+            build.add_done_callback(lambda _: self._done(path, viewer))
         # Shielded: a viewer who gives up does not cancel a video others may be waiting for.
         await asyncio.shield(build)
         return path
+
+    def _admit(self, viewer: object) -> None:
+        """Refuse a new video to a viewer who already waits for one, or when the queue is full."""
+        if viewer in self._ordered_by:
+            wait = self._build_s * (len(self._building) or 1)
+            raise Busy("your previous timelapse is still being made; ask again when it is ready",
+                       max(1, round(wait)))
+        if len(self._building) >= self.queue:
+            raise Busy("the relay is busy making timelapses; try again shortly",
+                       max(1, round(self._build_s * len(self._building))))
+
+    def _done(self, path: Path, viewer: object) -> None:
+        self._building.pop(path, None)
+        if self._ordered_by.get(viewer) == path:
+            del self._ordered_by[viewer]
 
     def _build(self, frames: list[Snapshot], path: Path, fps: int) -> None:
         if _cached(path):  # built while this request waited its turn
@@ -133,8 +175,10 @@ class Timelapses:
         path.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         written = encode(frames, path, fps, self._fourcc)
+        took = time.perf_counter() - started
+        self._build_s = 0.7 * self._build_s + 0.3 * took
         self.stats.timelapses.inc()
-        log.info("timelapse %s: %d frames in %.1fs", path.name, written, time.perf_counter() - started)
+        log.info("timelapse %s: %d frames in %.1fs", path.name, written, took)
 
     def cleanup(self, max_age_s: float = CACHE_MAX_AGE_S, now: float | None = None) -> int:
         """Delete cached videos not used for `max_age_s` (blocking)."""

@@ -33,8 +33,8 @@ def registry_accounts(admin: Admin) -> tuple[list[DeviceAccount], set[str]]:
     """The devices the broker should accept, and the ids of the revoked ones."""
     with admin.session() as session:
         devices = list(session.scalars(select(Device).order_by(Device.id)))
-    accepted = [DeviceAccount(d.id, d.farm_id, d.mqtt_password_hash or "")
-                for d in devices if not d.revoked and d.mqtt_password_hash]
+        accepted = [DeviceAccount(d.id, d.farm_id, d.mqtt_password_hash or "", tuple(c.id for c in d.cameras))
+                    for d in devices if not d.revoked and d.mqtt_password_hash]
     return accepted, {d.id for d in devices if d.revoked or not d.mqtt_password_hash}
 
 
@@ -59,9 +59,10 @@ def sync_broker(admin: Admin, passwd_path: Path, acl_path: Path, service_acl: Pa
     """Bring the broker's password and ACL files in line with the registry, then reload the broker.
 
     Every device that is not revoked gets its line in the password file (its stored hash) and
-    an ACL block letting it publish telemetry, status and camera frames, and read commands,
-    under orchard/<its farm>/<its id>/ only. Lines of other accounts (the services, and any
-    made with mosquitto_passwd) are kept as they are; revoked and deleted devices are removed.
+    an ACL block letting it publish telemetry, status and the frames of its own cameras (named,
+    as the registry assigns them), and read commands, under orchard/<its farm>/<its id>/ only.
+    Lines of other accounts (the services, and any made with mosquitto_passwd) are kept as they
+    are; revoked and deleted devices are removed.
     Both files are replaced atomically (the password file with mode 0600).
     """
     if reload_pid and reload_cmd:

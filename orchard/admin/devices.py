@@ -151,4 +151,5 @@ def add_camera(admin: Admin, camera_id: str, device_id: str, tree_labels: tuple[
         trees = [need_tree(session, device.farm, label) for label in tree_labels]
         create_camera(session, camera_id, device.id, [tree.id for tree in trees])
     seen = ", ".join(tree.label for tree in trees) or "no trees yet"
-    click.echo(f"camera {camera_id} added to device {device_id} (sees {seen})")
+    click.echo(f"camera {camera_id} added to device {device_id} (sees {seen}); "
+               "run `orchard admin sync-broker` so the broker lets the device publish its frames")

@@ -59,11 +59,12 @@ class BrokerSyncError(OrchardError):
 
 
 class DeviceAccount(NamedTuple):
-    """A device the broker should accept: its id (the MQTT username), its farm and its `$7$` hash."""
+    """A device the broker should accept: its id (the MQTT username), its farm, its `$7$` hash, its cameras."""
 
     id: str
     farm: str
     password_hash: str
+    cameras: tuple[str, ...] = ()
 
 
 def service_rules(text: str) -> tuple[str, set[str]]:
@@ -85,7 +86,8 @@ def check_accounts(devices: Iterable[DeviceAccount], reserved: set[str]) -> None
     for device in devices:
         if device.id in reserved:
             raise BrokerSyncError(f"device {device.id!r} has the name of a service account; rename the device")
-        for what, value in (("device", device.id), ("farm", device.farm)):
+        for what, value in (("device", device.id), ("farm", device.farm),
+                            *(("camera", camera) for camera in device.cameras)):
             if not ID_PATTERN.fullmatch(value):
                 raise BrokerSyncError(f"{what} id {value!r} cannot be used in a topic")
         if not HASH.fullmatch(device.password_hash):
@@ -105,14 +107,16 @@ def render_passwd(current: str, devices: Iterable[DeviceAccount], forget: set[st
 
 
 def render_acl(rules: str, devices: Iterable[DeviceAccount]) -> str:
-    """The ACL file: the services' rules, then each device's own topics under its farm."""
+    """The ACL file: the services' rules, then each device's own topics under its farm, its cameras by name."""
     blocks = [ACL_HEADER, rules.strip() + "\n", DEVICES_MARKER + "\n"]
     for device in sorted(devices):
         own = f"orchard/{device.farm}/{device.id}"
+        # Named, not camera/+: a device must not publish frames as another farm's camera (or invent ids).
+        frames = "".join(f"topic write {own}/camera/{camera}/jpeg\n" for camera in sorted(device.cameras))
         blocks.append(f"user {device.id}\n"
                       f"topic write {own}/telemetry\n"
                       f"topic write {own}/status\n"
-                      f"topic write {own}/camera/+/jpeg\n"
+                      f"{frames}"
                       f"topic read {own}/cmd\n")
     return "\n".join(blocks)
 

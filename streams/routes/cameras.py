@@ -1,24 +1,19 @@
-"""Cameras and their live views: the list, the latest frame, the MJPEG stream."""
+"""Cameras and their live views: the list and the MJPEG stream (latest.jpg: streams/routes/latest.py)."""
 
 from __future__ import annotations
 
 import time
-from email.utils import formatdate
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from orchard.auth import ALL_CAMERAS
-from streams.access import Camera, CurrentViewer, ask
-from streams.errors import NotFound
-from streams.hub import Frame
-from streams.mjpeg import MEDIA_TYPE, MJPEGResponse, frames
+from streams.access import Camera, CurrentCaller, CurrentViewer, ask, revoked
+from streams.mjpeg import MEDIA_TYPE, FrameStream, MJPEGResponse
 from streams.service import Relay, RelayDep
 from streams.timerange import iso
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
-
-JPEG = {"content": {"image/jpeg": {}}, "description": "the latest frame, byte for byte as the camera sent it"}
 
 
 class CameraState(BaseModel):
@@ -58,44 +53,13 @@ async def list_cameras(viewer: CurrentViewer, relay: RelayDep) -> list[CameraSta
     return [_state(relay, camera, now) for camera in sorted(cameras)]
 
 
-def _frame_headers(relay: Relay, frame: Frame) -> dict[str, str]:
-    age = max(0.0, time.time() - frame.arrived_at)
-    headers = {
-        "ETag": f'"{frame.etag}"',
-        "Last-Modified": formatdate(frame.arrived_at, usegmt=True),
-        "Cache-Control": "no-store",
-        "X-Frame-Age": f"{age:.1f}",
-    }
-    if age > relay.stale_after_s:
-        headers["X-Frame-Stale"] = "1"
-    return headers
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_none_match.split(",")}
-    return etag in tags or "*" in tags
-
-
-@router.get("/{camera}/latest.jpg", response_class=Response,
-            responses={200: JPEG, 304: {"description": "the caller already has this frame"}})
-async def latest(camera: Camera, relay: RelayDep,
-                 if_none_match: str | None = Header(default=None)) -> Response:
-    """The newest frame; `X-Frame-Age` says how old it is, `X-Frame-Stale: 1` when the camera is silent."""
-    frame = relay.hub.latest(camera)
-    if frame is None:
-        raise NotFound(f"camera {camera!r} has not sent a frame since the relay started")
-    headers = _frame_headers(relay, frame)
-    if _matches(if_none_match, frame.etag):
-        return Response(status_code=304, headers=headers)
-    relay.stats.sent.inc()
-    return Response(frame.jpeg, media_type="image/jpeg", headers=headers)
-
-
 @router.get("/{camera}/stream.mjpg", response_class=MJPEGResponse,
             responses={200: {"content": {MEDIA_TYPE: {}}, "description": "one JPEG part per frame"}})
-async def stream(camera: Camera, relay: RelayDep) -> MJPEGResponse:
-    """Live MJPEG: the current frame at once, then each new one; the camera goes live while anyone watches."""
-    body = frames(relay.hub, camera, relay.stats.sent.inc)
-    return MJPEGResponse(body, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+async def stream(camera: Camera, caller: CurrentCaller, relay: RelayDep) -> MJPEGResponse:
+    """Live MJPEG: the current frame at once, then each new one; the camera goes live while anyone watches.
+
+    Access is asked again every few seconds and when the token expires; the stream ends when it is gone.
+    """
+    body = FrameStream(relay.hub, camera, relay.stats.sent.inc)
+    return MJPEGResponse(body, until=lambda: revoked(relay, caller, camera, relay.reauth_s),
+                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -14,14 +14,34 @@ import uvicorn
 
 from orchard.auth import mint_camera_token
 from orchard.mqtt import make_client
+from orchard.registry import orchards
+from orchard.registry.db import session_factory
+from orchard.registry.migrate import upgrade
 from orchard.settings import Settings
 from streams.app import create_app
+from streams.server import server_config
 from streams.service import Relay
 from tests.mqtt_helpers import wait_until
 from tests.services import free_port
 
 SECRET = "streams-test-secret-" + "s" * 32
 FARM, DEVICE, CAMERA = "farm1", "dev-a", "cam-1"
+# The cameras the registry assigns to each (farm, device): the relay takes frames from nowhere else.
+CAMERAS = {(FARM, DEVICE): ["cam-1", "cam-2", "cam-3", "cam-a"], ("farm2", "dev-b"): ["cam-b"]}
+
+
+def make_registry(db_url: str, cameras: dict[tuple[str, str], list[str]]) -> None:
+    """A registry database with these farms, devices and cameras (and no people)."""
+    upgrade(db_url)
+    with session_factory(db_url).begin() as session:
+        for farm in sorted({farm for farm, _ in cameras}):
+            orchards.create_farm(session, farm, farm.title())
+        session.flush()
+        for (farm, device), names in cameras.items():
+            orchards.create_device(session, device, farm)
+            session.flush()
+            for name in names:
+                orchards.create_camera(session, name, device)
 
 
 def make_jpeg(n: int = 0, width: int = 320, height: int = 240, noise: bool = False, quality: int = 85) -> bytes:
@@ -46,9 +66,8 @@ class RunningRelay:
         self.app = create_app(settings, relay=self.relay)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=5)
-        self.server = uvicorn.Server(config)
+        # As `orchard streams` runs it (streams/server.py): its protocol, timeouts and shutdown.
+        self.server = uvicorn.Server(server_config(self.app, "127.0.0.1", self.port))
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
         self.http = httpx.Client(base_url=self.url, timeout=20)
 
@@ -81,6 +100,7 @@ class RunningRelay:
         """Call `func()` on the server's event loop and return its result."""
         async def call():
             return func()
+        assert self.relay.loop is not None, "the relay has not started"
         return asyncio.run_coroutine_threadsafe(call(), self.relay.loop).result(timeout=10)
 
     def metric(self, name: str, **labels: str) -> float:
@@ -105,14 +125,18 @@ class Camera:
 
 @pytest.fixture
 def start_relay(broker, tmp_path) -> Iterator:
-    """Start a relay with settings overrides (archive_every_s=..., camera_idle_s=...) and Relay options."""
+    """Start a relay with settings overrides (archive_every_s=..., camera_idle_s=...), a registry of
+    {(farm, device): [cameras]} (default CAMERAS) and Relay options."""
     running: list[RunningRelay] = []
 
-    def start(settings: dict | None = None, **options) -> RunningRelay:
+    def start(settings: dict | None = None, registry: dict | None = None, **options) -> RunningRelay:
+        db_url = f"sqlite:///{tmp_path / f'registry-{len(running)}.db'}"
+        make_registry(db_url, CAMERAS if registry is None else registry)
         environ = {
             "ORCHARD_MQTT_URL": broker.url("orchard-streams"),
             "ORCHARD_SECRET_KEY": SECRET,
             "ORCHARD_DATA_DIR": str(tmp_path / "data"),
+            "ORCHARD_DB_URL": db_url,
             **{f"ORCHARD_{k.upper()}": str(v) for k, v in (settings or {}).items()},
         }
         relay = RunningRelay(Settings.load(environ), **options)

@@ -13,11 +13,15 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from sqlalchemy import select
 
+from orchard.auth import mint_camera_token
 from orchard.auth.policy import Policy
 from orchard.auth.sessions import SESSION_COOKIE, mint_session
 from orchard.registry.db import session_factory
 from orchard.registry.migrate import upgrade
+from orchard.registry.models import User
+from orchard.registry.tokens import create_api_token
 from orchard.settings import Settings
 from tests.authz import Case, app_routes, run_table, uncovered_routes
 from tests.mqtt_helpers import publish, wait_until
@@ -28,6 +32,9 @@ WATCHERS_OF_17 = "401 200 403 403 403 200 200"   # ana's claim is on 17; bo's en
 TABLE = [
     Case("GET", "/cameras", "401 200 200 200 200 200 200"),
     Case("GET", "/cameras/{camera}/latest.jpg", WATCHERS_OF_17, args={"camera": "cam-17"}),
+    Case("GET", "/cameras/{camera}/latest.jpg", WATCHERS_OF_17, args={"camera": "cam-17"}, params={"watch": "1"}),
+    # A browser's CORS preflight carries no credentials and answers nothing about the camera.
+    Case("OPTIONS", "/cameras/{camera}/latest.jpg", "204 204 204 204 204 204 204", args={"camera": "cam-17"}),
     Case("GET", "/cameras/{camera}/stream.mjpg", WATCHERS_OF_17, args={"camera": "cam-17"}),
     Case("GET", "/cameras/{camera}/snapshots", WATCHERS_OF_17, args={"camera": "cam-17"},
          params={"start": "0"}),
@@ -110,3 +117,24 @@ def test_every_route_is_in_the_table(cooperative):
     relay, _, _ = cooperative
     assert app_routes(relay.app), "the app lists no routes: the check below would pass vacuously"
     assert uncovered_routes(relay.app, TABLE) == []
+
+
+def test_a_url_carries_only_short_camera_tokens(cooperative):
+    """Query strings end up in proxy logs: no long-lived API token there, no long-lived camera token."""
+    relay, clients, _ = cooperative
+    sessions = relay.relay.policy.sessions
+    with sessions.begin() as s:
+        ana = s.scalar(select(User).where(User.username == USERNAMES["customer_active"]))
+        _, api_token = create_api_token(s, ana, "script")
+        ana_id, generation = ana.id, ana.credential_generation
+    path = "/cameras/cam-17/latest.jpg"
+    anonymous = clients["anonymous"]
+    refused = anonymous.get(path, params={"token": api_token})
+    assert refused.status_code == 401 and "Authorization" in refused.json()["detail"]
+    assert anonymous.get(path, headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
+
+    week = mint_camera_token(SECRET, ["cam-17"], 7 * 86400, subject=str(ana_id), generation=generation)
+    assert anonymous.get(path, params={"token": week}).status_code == 401
+    assert anonymous.get(path, headers={"Authorization": f"Bearer {week}"}).status_code == 200
+    hour = mint_camera_token(SECRET, ["cam-17"], 3600, subject=str(ana_id), generation=generation)
+    assert anonymous.get(path, params={"token": hour}).status_code == 200

@@ -34,6 +34,9 @@ def test_latest_serves_the_published_jpeg_byte_for_byte(relay, camera):
     assert response.headers["last-modified"].endswith("GMT")
     assert 0 <= float(response.headers["x-frame-age"]) < 10
     assert "x-frame-stale" not in response.headers
+    head = relay.http.head(f"/cameras/{CAMERA}/latest.jpg", headers={"Authorization": f"Bearer {relay.token()}"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(jpeg)) and head.headers["etag"] == response.headers["etag"]
 
 
 def test_if_none_match_gets_304_until_a_new_frame(relay, camera):
@@ -172,3 +175,31 @@ def test_a_thousand_viewers_coming_and_going_leave_nothing_behind(start_relay, c
     assert fds_after <= fds_before + 2
     assert rss_after - rss_before < 30 * 1024 * 1024, f"RSS grew {(rss_after - rss_before) / 1e6:.1f} MB"
     assert relay.metric("orchard_streams_viewers") == 0
+
+
+def test_every_answer_carries_the_security_headers(relay, camera):
+    jpeg = make_jpeg(1)
+    camera.publish(jpeg)
+    wait_for_frame(relay, jpeg)
+    token = relay.token()
+    etag = relay.get(f"/cameras/{CAMERA}/latest.jpg", token).headers["etag"]
+    answers = {
+        "latest": relay.get(f"/cameras/{CAMERA}/latest.jpg", token),
+        "304": relay.get(f"/cameras/{CAMERA}/latest.jpg", token, headers={"If-None-Match": etag}),
+        "401": relay.get(f"/cameras/{CAMERA}/latest.jpg"),
+        "404": relay.get("/cameras/cam-2/latest.jpg", relay.token("cam-2")),
+        "list": relay.get("/cameras", token),
+        "health": relay.get("/healthz"),
+    }
+    viewer = MjpegViewer(relay.port, f"/cameras/{CAMERA}/stream.mjpg", token)
+    try:
+        viewer.next()
+        mjpeg = viewer.headers
+    finally:
+        viewer.close()
+    assert answers["304"].status_code == 304 and answers["404"].status_code == 404
+    for name, headers in [*((n, r.headers) for n, r in answers.items()), ("mjpeg", mjpeg)]:
+        assert headers["x-content-type-options"] == "nosniff", name
+        csp = headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "frame-ancestors 'self'" in csp, name
+        assert headers["referrer-policy"] == "no-referrer", name  # tokens travel in URLs

@@ -29,7 +29,7 @@ def test_a_bug_in_a_route_is_a_generic_json_500_logged_once_with_its_traceback(r
 
 
 def test_an_internal_failure_never_tells_the_client_its_message(relay, monkeypatch):
-    async def cannot_encode(*args):
+    async def cannot_encode(*args, **kwargs):
         raise OrchardError("OpenCV could not open a mp4v video writer at /srv/orchard/data/timelapse-cache")
 
     monkeypatch.setattr(relay.relay.timelapses, "video", cannot_encode)

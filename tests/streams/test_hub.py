@@ -16,7 +16,7 @@ def test_a_viewer_gets_the_current_frame_at_once_then_only_newer_ones():
     async def run():
         hub = Hub()
         hub.put(frame(1))
-        with hub.viewer("cam-1") as viewer:
+        with hub.open_slot("cam-1") as viewer:
             first = await asyncio.wait_for(viewer.next_after(0), 1)
             assert first.jpeg == b"jpeg-1"
             waiting = asyncio.create_task(viewer.next_after(first.seq))
@@ -30,7 +30,7 @@ def test_a_viewer_gets_the_current_frame_at_once_then_only_newer_ones():
 def test_a_slow_viewer_skips_to_the_newest_frame_and_nothing_queues_up():
     async def run():
         hub = Hub()
-        with hub.viewer("cam-1") as slow, hub.viewer("cam-1") as quick:
+        with hub.open_slot("cam-1") as slow, hub.open_slot("cam-1") as quick:
             seen = []
             for n in range(1, 101):
                 hub.put(frame(n))
@@ -45,7 +45,7 @@ def test_a_slow_viewer_skips_to_the_newest_frame_and_nothing_queues_up():
 def test_other_cameras_do_not_wake_a_viewer():
     async def run():
         hub = Hub()
-        with hub.viewer("cam-1") as viewer:
+        with hub.open_slot("cam-1") as viewer:
             hub.put(frame(1, camera="cam-2"))
             waiting = asyncio.create_task(viewer.next_after(0))
             await asyncio.sleep(0.05)
@@ -59,7 +59,7 @@ def test_viewers_are_counted_released_and_told_when_stalled_or_back():
 
     async def run():
         hub = Hub(on_viewers_changed=changes.append, stall_s=0.05)
-        with hub.viewer("cam-1") as viewer:
+        with hub.open_slot("cam-1") as viewer:
             assert hub.viewer_count("cam-1") == hub.watching("cam-1") == 1
             viewer.sending()
             await asyncio.sleep(0.1)
@@ -74,12 +74,12 @@ def test_viewers_are_counted_released_and_told_when_stalled_or_back():
 def test_closing_the_hub_ends_every_stream():
     async def run():
         hub = Hub()
-        with hub.viewer("cam-1") as viewer:
+        with hub.open_slot("cam-1") as viewer:
             waiting = asyncio.create_task(viewer.next_after(0))
             await asyncio.sleep(0.01)
             hub.close()
             assert await asyncio.wait_for(waiting, 1) is None
-        with hub.viewer("cam-1") as late:
+        with hub.open_slot("cam-1") as late:
             assert await late.next_after(0) is None
     asyncio.run(run())
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 
 from streams.archive import Snapshot, day_of
-from streams.timelapse import evenly, pick_fourcc, stamp
+from streams.timelapse import evenly, pick_fourcc, round_fps, round_range, stamp
 from tests.streams.conftest import CAMERA, make_jpeg
 
 T0_MS = (int(time.time()) - 7200) * 1000  # recent: retention (30 days) must not take them
@@ -112,3 +114,68 @@ def test_no_snapshots_is_404_and_fps_is_bounded(start_relay, tmp_path):
     for fps in (0, 31):
         assert relay.get(f"/cameras/{CAMERA}/timelapse.mp4", token,
                          params={"start": ids[0], "end": ids[-1], "fps": fps}).status_code == 422
+
+
+def test_parameters_are_rounded_so_that_near_requests_share_one_video():
+    assert [round_fps(f) for f in (1, 4, 6, 7, 9, 10, 12, 29, 30)] == [1, 5, 5, 5, 10, 10, 10, 30, 30]
+    day = 86_400_000
+    start, end = round_range(1_780_000_123_456, 1_780_000_123_456 + day)
+    assert start % 600_000 == 0 and end % 600_000 == 0  # a day's range moves in 10-minute steps
+    assert start <= 1_780_000_123_456 and end >= 1_780_000_123_456 + day
+    assert round_range(1_780_000_001_000, 1_780_000_181_000) == (1_780_000_001_000, 1_780_000_181_000)
+
+
+def slow_archive(data_dir, count: int = 240) -> list[int]:
+    """Large snapshots, so that encoding one video takes a noticeable while on this machine."""
+    ids = [T0_MS + n * 1000 for n in range(count)]
+    jpeg = make_jpeg(1, 1280, 720, noise=True, quality=60)
+    for ms in ids:
+        folder = data_dir / "snapshots" / CAMERA / day_of(ms)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{ms}.jpg").write_bytes(jpeg)
+    return ids
+
+
+def test_one_viewer_cannot_queue_many_videos_ahead_of_another(start_relay, tmp_path):
+    ids = slow_archive(tmp_path / "data")
+    relay = start_relay(timelapse_fourccs=("mp4v",))
+    attacker, victim = relay.token(), relay.token(CAMERA, "cam-2")
+    url = f"{relay.url}/cameras/{CAMERA}/timelapse.mp4"
+
+    async def storm():
+        async with httpx.AsyncClient(timeout=120) as client:
+            def ask(token, **params):
+                return client.get(url, params={"start": ids[0], "end": ids[-1], **params},
+                                  headers={"Authorization": f"Bearer {token}"})
+            flood = [asyncio.create_task(ask(attacker, fps=fps, start=ids[n])) for n, fps in enumerate(
+                (1, 2, 3, 5, 10, 15, 20, 30))]
+            await asyncio.sleep(0.3)
+            started = time.perf_counter()
+            mine = await ask(victim)
+            waited = time.perf_counter() - started
+            return await asyncio.gather(*flood), mine, waited
+
+    flood, mine, waited = asyncio.run(storm())
+    codes = sorted(r.status_code for r in flood)
+    assert codes.count(200) == 1 and codes.count(429) == 7, codes
+    refused = next(r for r in flood if r.status_code == 429)
+    assert int(refused.headers["retry-after"]) >= 1
+    assert "detail" in refused.json()
+    assert mine.status_code == 200
+    assert relay.metric("orchard_streams_timelapses_built_total") == 2  # the victim waited for one video at most
+
+
+def test_the_encoder_queue_is_capped(start_relay, tmp_path):
+    ids = slow_archive(tmp_path / "data")
+    relay = start_relay(timelapse_fourccs=("mp4v",), timelapse_queue=2)
+    url = f"{relay.url}/cameras/{CAMERA}/timelapse.mp4"
+    tokens = [relay.token(CAMERA, f"cam-{n}") for n in range(2, 6)]  # four viewers, one video each
+
+    async def four_viewers():
+        async with httpx.AsyncClient(timeout=120) as client:
+            return await asyncio.gather(*(client.get(url, params={"start": ids[n], "end": ids[-1]},
+                                                     headers={"Authorization": f"Bearer {token}"})
+                                          for n, token in enumerate(tokens)))
+
+    codes = sorted(r.status_code for r in asyncio.run(four_viewers()))
+    assert codes == [200, 200, 429, 429], codes

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from orchard.admin.mosquitto_files import (
+    DEVICES_MARKER,
     SERVICE_RULES,
     BrokerSyncError,
     DeviceAccount,
@@ -24,7 +25,7 @@ from tests.services import BROKER_ACL
 HASH_A = "$7$1000$c2FsdHNhbHRzYWx0$" + "A" * 86 + "=="
 HASH_B = "$7$1000$c2FsdHNhbHRzYWx0$" + "B" * 86 + "=="
 INGEST = "orchard-ingest:$7$101$abcdefghijklmnop$" + "C" * 86 + "=="
-A = DeviceAccount("node-a", "hillside", HASH_A)
+A = DeviceAccount("node-a", "hillside", HASH_A, ("cam-2", "cam-1"))
 B = DeviceAccount("node-b", "valley", HASH_B)
 
 
@@ -47,10 +48,13 @@ def test_each_device_is_bound_to_its_own_farm_and_id():
         "user node-a",
         "topic write orchard/hillside/node-a/telemetry",
         "topic write orchard/hillside/node-a/status",
-        "topic write orchard/hillside/node-a/camera/+/jpeg",
+        "topic write orchard/hillside/node-a/camera/cam-1/jpeg",  # its own cameras, by name
+        "topic write orchard/hillside/node-a/camera/cam-2/jpeg",
         "topic read orchard/hillside/node-a/cmd",
     ]
     assert "topic write orchard/valley/node-b/telemetry" in acl
+    devices = acl[acl.index(DEVICES_MARKER):]
+    assert "camera/+" not in devices and "camera/#" not in devices  # node-b has no camera: no frames at all
     assert synced_devices(acl) == {"node-a", "node-b"}
     assert synced_devices(BROKER_ACL.read_text()) == set()
 
@@ -66,6 +70,8 @@ def test_other_accounts_are_kept_as_they_were_and_gone_devices_removed():
     (DeviceAccount("node-a", "Hill Side", HASH_A), "cannot be used in a topic"),
     (DeviceAccount("node-a\nuser x", "hillside", HASH_A), "cannot be used in a topic"),
     (DeviceAccount("node-a", "hillside", "plaintext"), "no Mosquitto password hash"),
+    (DeviceAccount("node-a", "hillside", HASH_A, ("+",)), "cannot be used in a topic"),
+    (DeviceAccount("node-a", "hillside", HASH_A, ("cam-1\ntopic write #",)), "cannot be used in a topic"),
 ])
 def test_accounts_that_would_corrupt_the_files_or_borrow_rights_are_refused(device, fragment):
     with pytest.raises(BrokerSyncError, match=fragment):
