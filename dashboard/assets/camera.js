@@ -194,13 +194,19 @@
   // Dash renders and replaces the page's components at any time: follow them.
   function sync() {
     cameras.forEach(function (cam, el) {
-      var moved = el.dataset.mjpeg !== cam.mjpeg || el.dataset.latest !== cam.latest;  // new token or tree
-      if (!document.body.contains(el) || moved) detach(el);
+      if (!document.body.contains(el) || path(el.dataset.latest) !== path(cam.latest)) {
+        detach(el);  // gone, or another camera in the same place
+      } else if (el.dataset.latest !== cam.latest || el.dataset.mjpeg !== cam.mjpeg) {
+        cam.latest = el.dataset.latest;  // a fresh token: the next request uses it, a running stream goes on
+        cam.mjpeg = el.dataset.mjpeg;
+      }
     });
     document.querySelectorAll(".orchard-camera[data-latest]").forEach(function (el) {
       if (!cameras.has(el)) attach(el);
     });
   }
+
+  function path(url) { return String(url || "").split("?")[0]; }
 
   function everyCamera(fn) { cameras.forEach(function (cam) { fn(cam); }); }
 

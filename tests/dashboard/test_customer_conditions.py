@@ -79,3 +79,27 @@ def test_no_readings_and_old_readings_say_so():
     old = ms(2026, 5, 10, 9, 5)
     phrases = describe({"air_temp_c": (old, 12.0)}, [], now, SHANGHAI)
     assert phrases[-1] == Phrase("customer.conditions.as_of", {"time": "05-10 09:05"})
+
+
+def every_phrase() -> list[Phrase]:
+    """Every phrase `describe` can say, with the parameters it says it with."""
+    phrases = [soil_phrase(p) for p in (5, 15, 28, 40)]
+    phrases += [Phrase("customer.conditions.temp", {"temp": 18}), Phrase("customer.conditions.frost", {"temp": -2}),
+                Phrase("customer.conditions.soil_temp", {"temp": 9}), Phrase("customer.conditions.rain.none"),
+                Phrase("customer.conditions.no_readings"), Phrase("customer.conditions.as_of", {"time": "05-10 09:05"})]
+    for grade in ("light", "moderate", "heavy", "storm"):
+        for when in ("now", "this_morning", "this_afternoon", "this_evening", "last_night", "yesterday"):
+            phrases.append(Phrase(f"customer.conditions.rain.{grade}.{when}", {"mm": 1.0}))
+    return phrases
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_phrase_is_in_both_catalogs(lang):
+    from dashboard.i18n import catalog
+
+    words = catalog(lang)
+    for phrase in every_phrase():
+        assert phrase.key in words, f"{phrase.key} missing in {lang}"
+        words[phrase.key].format(**phrase.params)  # every field it names is given
+    assert set(k for k in catalog("en") if k.startswith("customer.")) == set(
+        k for k in catalog("zh-CN") if k.startswith("customer."))
