@@ -10,7 +10,6 @@
 
   var POLL_MS = 1000;        // WebKit: one conditional GET a second; a 304 costs a few hundred bytes
   var AGE_CHECK_MS = 15000;  // MJPEG: how often to ask latest.jpg how old the frame is
-  var STALL_S = 45;          // MJPEG showing a frame this old while visible: reconnect
   var BLANK = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==";
   var cameras = new Map();   // container element -> its state
 
@@ -42,19 +41,21 @@
     var w = words(cam.el);
     var text;
     var stale = false;
+    var fresh = false;
     if (cam.frameAt === null) {
       text = cam.failed ? w.offline : w.waiting;
     } else {
       var age = Math.max(0, Math.round((Date.now() - cam.frameAt) / 1000));
       stale = age > Number(cam.el.dataset.staleS || 600);
       if (!cam.running) text = w.paused;
-      else if (age < 10) text = w.live;
+      else if (age < 10) { text = w.live; fresh = true; }
       else if (age < 120) text = say(w.age_s, age);
       else if (age < 7200) text = say(w.age_min, Math.round(age / 60));
       else text = say(w.age_h, Math.round(age / 3600));
     }
     cam.age.textContent = text || "";
     cam.el.classList.toggle("orchard-camera--stale", stale);
+    cam.el.classList.toggle("orchard-camera--fresh", fresh);
     cam.el.dataset.state = !cam.running ? "paused" : cam.failed ? "error" : "live";
   }
 
@@ -117,7 +118,6 @@
   function ageLoop(cam) {
     check(cam, false).then(function () {
       if (!cam.running) return;
-      if (cam.frameAt !== null && Date.now() - cam.frameAt > STALL_S * 1000) startMjpeg(cam);
       schedule(cam, function () { ageLoop(cam); }, AGE_CHECK_MS);
     });
   }

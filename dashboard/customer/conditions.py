@@ -32,6 +32,10 @@ STALE_AFTER_MS = 3 * HOUR_MS  # older values are shown with their time, so nobod
 FROST_AT_OR_BELOW_C = 0.0
 
 
+class TimeParam(int):
+    """A moment (epoch ms) in a phrase: the page writes it in the farm's time zone and the reader's language."""
+
+
 @dataclass(frozen=True)
 class Phrase:
     """One part of the sentence: a catalog key and its parameters."""
@@ -123,6 +127,5 @@ def describe(latest: Mapping[str, tuple[int, float]], rain_hours: Sequence[tuple
         return [Phrase("customer.conditions.no_readings")]
     newest = max(ts for ts, _ in latest.values()) if latest else None
     if newest is not None and now_ms - newest > STALE_AFTER_MS:
-        at = datetime.fromtimestamp(newest / 1000, tz)
-        phrases.append(Phrase("customer.conditions.as_of", {"time": at.strftime("%m-%d %H:%M")}))
+        phrases.append(Phrase("customer.conditions.as_of", {"time": TimeParam(newest)}))
     return phrases

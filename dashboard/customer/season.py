@@ -13,7 +13,7 @@ from dash import dcc, html
 
 from orchard.readings import Bucket
 from orchard.registry.access import Window
-from orchard.store import BUCKET_WIDTHS_MS, choose_bucket_ms
+from orchard.store.base import BUCKET_WIDTHS_MS, choose_bucket_ms
 from dashboard import i18n, ids, services
 from dashboard.customer import conditions
 from dashboard.customer.claims import TreeClaim
@@ -114,7 +114,7 @@ def _traces(claim: TreeClaim, metric: str, buckets: list[Bucket], bucket_ms: int
 def _figure(traces: list[dict], title: str) -> dict:
     return {"data": traces, "layout": {
         "title": {"text": title, "font": {"size": 14}, "x": 0.02},
-        "margin": {"l": 40, "r": 8, "t": 36, "b": 32}, "height": 240, "autosize": True,
+        "margin": {"l": 40, "r": 8, "t": 36, "b": 32}, "autosize": True,
         "xaxis": {"type": "date", "fixedrange": True}, "yaxis": {"fixedrange": True},
         "showlegend": len(traces) > 3, "legend": {"orientation": "h", "y": -0.2}, "hovermode": "x unified",
         "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "#fafcf8",
@@ -136,9 +136,9 @@ def _graph(graph_id: str, claim: TreeClaim, metrics: tuple[str, ...], title_key:
     for metric in metrics:
         traces += _traces(claim, metric, _buckets(claim, metric, start, end, bucket), bucket, lang)
     empty = not any(trace["y"] for trace in traces)
-    graph = dcc.Graph(id=graph_id, figure=_figure(traces, t(title_key, lang)),
-                      config=i18n.plotly_config(lang, displayModeBar=False, responsive=True),
-                      className="my-tree__chart", style={"display": "none"} if empty else None)
+    style = {"height": "240px", **({"display": "none"} if empty else {})}
+    graph = dcc.Graph(id=graph_id, figure=_figure(traces, t(title_key, lang)), responsive=True,
+                      config=i18n.plotly_config(lang, displayModeBar=False), className="my-tree__chart", style=style)
     return [html.P(t("customer.charts.empty", lang), className="my-tree__empty"), graph] if empty else [graph]
 
 

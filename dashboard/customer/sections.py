@@ -10,9 +10,9 @@ from dash import dcc, html
 
 from dashboard import ids, paths
 from dashboard.customer.claims import ClaimState, TreeClaim
-from dashboard.customer.conditions import Phrase
+from dashboard.customer.conditions import Phrase, TimeParam
 from dashboard.i18n import t
-from dashboard.timefmt import day, local
+from dashboard.timefmt import day, local, when
 
 GALLERY_DAYS = 8  # one snapshot a day for the last week or so: a handful of small requests on a phone
 MIDDAY = (11, 14)  # a day's picture is the first one from this local window: daylight, leaves in sun
@@ -88,16 +88,20 @@ def tree_card(claim: TreeClaim, lang: str) -> html.Section:
     ], className="my-tree__section my-tree__card", id=ids.MY_TREE_CARD)
 
 
-def sentence(phrases: Sequence[Phrase], lang: str) -> str:
+def sentence(phrases: Sequence[Phrase], tz: str, lang: str) -> str:
     """Phrases joined as one line: "soil is moist · 18 °C · light rain this morning"."""
-    text = t("customer.conditions.separator", lang).join(t(p.key, lang, **p.params) for p in phrases)
+    def words(phrase: Phrase) -> str:
+        params = {k: when(v, tz, lang) if isinstance(v, TimeParam) else v for k, v in phrase.params.items()}
+        return t(phrase.key, lang, **params)
+
+    text = t("customer.conditions.separator", lang).join(words(p) for p in phrases)
     return text[:1].upper() + text[1:]
 
 
-def today(phrases: Sequence[Phrase], lang: str) -> html.Section:
+def today(phrases: Sequence[Phrase], tz: str, lang: str) -> html.Section:
     return html.Section([
         html.H2(t("customer.today.title", lang)),
-        html.P(sentence(phrases, lang), className="my-tree__today", id=ids.MY_TREE_TODAY),
+        html.P(sentence(phrases, tz, lang), className="my-tree__today", id=ids.MY_TREE_TODAY),
     ], className="my-tree__section")
 
 
@@ -118,7 +122,8 @@ def camera(claim: TreeClaim, base: str, token: str | None, lang: str) -> html.Se
             "data-words": json.dumps(words, ensure_ascii=False),
             "data-alt": t("customer.camera.alt", lang, label=claim.tree_label),
         })
-    return html.Section([html.H2(t("customer.camera.title", lang)), body], className="my-tree__section")
+    return html.Section([html.H2(t("customer.camera.title", lang)), body],
+                        className="my-tree__section my-tree__camera")
 
 
 def _hour_end(moment: datetime) -> int:
@@ -165,4 +170,4 @@ def gallery(claim: TreeClaim, base: str, token: str | None, now: datetime, lang:
         "data-token": token, "data-windows": json.dumps(windows), "data-tz": claim.timezone,
         "data-lang": lang, "data-empty": t("customer.gallery.none", lang),
     })
-    return html.Section([title, body], className="my-tree__section my-tree__wide")
+    return html.Section([title, body], className="my-tree__section")

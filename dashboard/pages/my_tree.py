@@ -69,7 +69,7 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
         parts.append(sections.state_message(claim, lang))
     else:
         charts, cursor = season.charts(claim, now, lang)
-        parts += [sections.today(season.today(claim, now), lang), charts,
+        parts += [sections.today(season.today(claim, now), claim.timezone, lang), charts,
                   dcc.Store(id=ids.MY_TREE_CURSOR, data=cursor),
                   dcc.Interval(id=ids.MY_TREE_TICK, interval=TICK_MS)]
     parts += [sections.timelapse(claim, base, archive_token, now, lang),
@@ -146,5 +146,5 @@ def new_readings(viewer: Viewer, _tick, memo, cursor):
         raise PreventUpdate
     lang = i18n.current()
     soil, temp, cursor = season.extension(claim, cursor, now)
-    return (soil or no_update, temp or no_update, sections.sentence(season.today(claim, now), lang),
+    return (soil or no_update, temp or no_update, sections.sentence(season.today(claim, now), claim.timezone, lang),
             sections.days_left(claim, lang), cursor)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.customer.conditions import Phrase, describe, rain_grade, rain_phrase, soil_phrase
+from dashboard.customer.conditions import Phrase, TimeParam, describe, rain_grade, rain_phrase, soil_phrase
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR = 3_600_000
@@ -78,7 +78,8 @@ def test_no_readings_and_old_readings_say_so():
     assert describe({}, [], now, SHANGHAI) == [Phrase("customer.conditions.no_readings")]
     old = ms(2026, 5, 10, 9, 5)
     phrases = describe({"air_temp_c": (old, 12.0)}, [], now, SHANGHAI)
-    assert phrases[-1] == Phrase("customer.conditions.as_of", {"time": "05-10 09:05"})
+    assert phrases[-1] == Phrase("customer.conditions.as_of", {"time": old})
+    assert isinstance(phrases[-1].params["time"], TimeParam)
 
 
 def every_phrase() -> list[Phrase]:
@@ -86,7 +87,7 @@ def every_phrase() -> list[Phrase]:
     phrases = [soil_phrase(p) for p in (5, 15, 28, 40)]
     phrases += [Phrase("customer.conditions.temp", {"temp": 18}), Phrase("customer.conditions.frost", {"temp": -2}),
                 Phrase("customer.conditions.soil_temp", {"temp": 9}), Phrase("customer.conditions.rain.none"),
-                Phrase("customer.conditions.no_readings"), Phrase("customer.conditions.as_of", {"time": "05-10 09:05"})]
+                Phrase("customer.conditions.no_readings"), Phrase("customer.conditions.as_of", {"time": "30 Nov 09:05"})]
     for grade in ("light", "moderate", "heavy", "storm"):
         for when in ("now", "this_morning", "this_afternoon", "this_evening", "last_night", "yesterday"):
             phrases.append(Phrase(f"customer.conditions.rain.{grade}.{when}", {"mm": 1.0}))
