@@ -1,1 +1,1 @@
-"""The Dash dashboard: farmer and customer views. Arrives with its own issue."""
+"""The Dash dashboard: farmer views (overview, charts, devices, cameras, claims) and customer views."""

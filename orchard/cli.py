@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "streams": "streams.__main__:command",
     "camera-token": "orchard.camera_token:command",
     "api": "api.__main__:command",
+    "dashboard": "dashboard.cli:command",
     "admin": "orchard.admin:group",
 }
 

@@ -58,11 +58,22 @@ class WebServer:
         self.thread.join(timeout=10)
 
 
+def _start_dashboard(settings, port: int, streams_port: int) -> WebServer:
+    """The dashboard, its browsers fetching camera images straight from the demo's relay (no proxy here)."""
+    from dashboard.app import create_app as dashboard_app
+
+    settings = settings.model_copy(update={"cameras_url": f"http://127.0.0.1:{streams_port}/cameras"})
+    server = WebServer(dashboard_app(settings), port, "dashboard")
+    server.start()
+    return server
+
+
 @click.command("demo")
 @click.option("--mqtt-port", default=1884, show_default=True,
               help="Port of the embedded broker (1883 is usually a system Mosquitto's).")
 @click.option("--streams-port", default=8081, show_default=True, help="Port of the camera relay.")
 @click.option("--api-port", default=8082, show_default=True, help="Port of the management API.")
+@click.option("--dashboard-port", default=8083, show_default=True, help="Port of the dashboard.")
 @click.option("--devices", default=8, show_default=True, type=click.IntRange(1, 24))
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1),
               help="Seconds between simulated readings.")
@@ -71,7 +82,7 @@ class WebServer:
 @click.option("--backfill-hours", default=24.0, show_default=True, type=click.FloatRange(0),
               help="History to publish at start, so charts have a past.")
 @click.option("--duration", default=0.0, type=click.FloatRange(0), help="Stop after this many seconds (0: run until Ctrl-C).")
-def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, interval: float,
+def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: int, devices: int, interval: float,
             camera_idle: float, backfill_hours: float, duration: float) -> None:
     """Run the broker, registry, ingester, camera relay, API and a simulated orchard in one process.
 
@@ -91,7 +102,8 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
     from ingest.service import Ingester
     from streams.app import create_app as streams_app
 
-    for port, option in ((mqtt_port, "--mqtt-port"), (streams_port, "--streams-port"), (api_port, "--api-port")):
+    for port, option in ((mqtt_port, "--mqtt-port"), (streams_port, "--streams-port"), (api_port, "--api-port"),
+                         (dashboard_port, "--dashboard-port")):
         if not _free(port):
             raise click.UsageError(f"port {port} is taken; choose another with {option}")
     broker = EmbeddedBroker(port=mqtt_port)
@@ -114,6 +126,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
     api = WebServer(api_app(settings), api_port, "api")
     streams.start()
     api.start()
+    dashboard = _start_dashboard(settings, dashboard_port, streams_port)
     cameras = CameraConfig.from_settings(settings, idle_s=camera_idle)
     simulator = Simulator(broker.url, settings.data_dir, demo_orchard.FARM, devices, interval, camera_config=cameras)
     backlog = simulator.backfill(backfill_hours)
@@ -129,6 +142,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
         f"\nOrchard Live demo: farm '{demo_orchard.FARM}', {devices} field units with a camera each, "
         f"a reading every {interval:g}s ({backlog} past readings queued).\n"
         f"  watch live   {relay}/cameras/cam-01/stream.mjpg?token={token}\n"
+        f"  dashboard    http://127.0.0.1:{dashboard_port}/\n"
         f"  API docs     http://127.0.0.1:{api_port}/api/docs   log in as admin / {demo_orchard.PASSWORDS['admin']},"
         f" farmer / {demo_orchard.PASSWORDS['farmer']}, customer / {demo_orchard.PASSWORDS['customer']}\n"
         f"  readings     ORCHARD_DATA_DIR={settings.data_dir} .venv/bin/orchard readings   (another terminal)\n"
@@ -145,6 +159,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, devices: int, inte
         if duration and time.monotonic() - started >= duration - 0.01:
             stop.set()
     sim_thread.join()
+    dashboard.stop()
     api.stop()
     streams.stop()
     ingester.stop()

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     archive_every_s: float = Field(default=300.0, gt=0, description="at most one archived snapshot per camera this often")
     archive_days: float = Field(default=30.0, gt=0, description="archived snapshots older than this are deleted")
 
+    # The dashboard: where browsers fetch camera images (the relay's /cameras, on the same origin behind a proxy).
+    cameras_url: str = Field(default="/cameras", description="camera relay base URL as browsers reach it")
+
     # The ingester.
     ingest_client_id: str = "orchard-ingest"
     ingest_batch_size: int = Field(default=5000, gt=0)
@@ -87,6 +90,14 @@ class Settings(BaseSettings):
         if scheme.startswith("influxdb") and not urlsplit(value).path.strip("/"):
             raise ValueError("needs a database name: influxdb://host:8086/orchard")
         return value
+
+    @field_validator("cameras_url")
+    @classmethod
+    def _cameras_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if not (value.startswith("/") or (parts.scheme in ("http", "https") and parts.hostname)):
+            raise ValueError("must be a path like /cameras or a URL like https://example.org/cameras")
+        return value.rstrip("/") or "/"
 
     @field_validator("farm", "device")
     @classmethod

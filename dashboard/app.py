@@ -1,0 +1,82 @@
+"""The dashboard's ASGI app: Dash on its FastAPI backend, pages from dashboard/pages/, one guard.
+
+Dash keeps callbacks and pages in module-level registries, so a process serves one
+dashboard: `create_app` may be called once per process (tests and the bench start
+the dashboard in a process of its own).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import dash
+from dash import Dash
+from dash._pages import _path_to_page
+from dash.backends._fastapi import reset_current_request, set_current_request
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from orchard.settings import Settings
+from dashboard import login, paths, services as dashboard_services, shell
+from dashboard.services import Services
+
+ASSETS = Path(__file__).parent / "assets"
+PAGE_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+_created = False
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """The dashboard for `settings`; tests may hand in services built on their own registry and store."""
+    global _created
+    if _created:
+        raise RuntimeError("one dashboard per process: Dash keeps its callbacks and pages in global registries")
+    _created = True
+    svc = dashboard_services.install(services or Services(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc.start()
+        try:
+            yield
+        finally:
+            svc.close()
+
+    server = FastAPI(title="Orchard Live dashboard", lifespan=lifespan, docs_url=None, redoc_url=None,
+                     openapi_url=None)
+    server.include_router(login.router)
+    app = Dash(__name__, server=server, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
+               title="Orchard Live", update_title=None, suppress_callback_exceptions=True,
+               serve_locally=True, compress=True, include_pages_meta=False)
+    _register_pages()
+    app.layout = shell.layout
+
+    async def page_or_404(path: str, request: Request) -> Response:
+        """The app page for a page's path; 404 for anything else (the proxy's /api and /cameras included)."""
+        full = "/" + path
+        known = request.method in ("GET", "HEAD") and not full.startswith(paths.FOREIGN_PREFIXES) \
+            and _path_to_page(app.strip_relative_path(full))[0] != {}
+        if not known:
+            return Response("not found", status_code=404, media_type="text/plain")
+        token = set_current_request(request)
+        try:
+            return Response(app.index(), media_type="text/html", headers={"Cache-Control": "no-store"})
+        finally:
+            reset_current_request(token)
+
+    # Before Dash's own catch-all (added at start-up), which would answer every path with the app page.
+    server.add_api_route("/{path:path}", page_or_404, methods=PAGE_METHODS, include_in_schema=False)
+    return server
+
+
+def _register_pages() -> None:
+    """Import every module of dashboard/pages/: each registers its page (dash.register_page)."""
+    from dashboard import pages
+
+    for module in sorted(pkgutil.iter_modules(pages.__path__), key=lambda m: m.name):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{pages.__name__}.{module.name}")
+    assert dash.page_registry, "no pages registered"

@@ -1,0 +1,122 @@
+"""Pure figure functions: buckets in, Plotly figures out (no registry, no store, no request).
+
+Each metric gets a mean line and a min–max band, on its own row with its unit in the
+axis title. Times arrive as epoch ms and are shifted to the farm's wall clock, because
+Plotly shows date axes as they are given. Values go as numpy arrays, which plotly.py
+sends as compact typed arrays; no scattergl (browsers allow few WebGL contexts a page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from orchard.readings import Bucket
+from dashboard.i18n import t
+from dashboard.timefmt import zone
+
+# Unit by the metric's suffix: canonical names carry their unit (DESIGN.md, metric vocabulary).
+UNITS = (("_ms_cm", "mS/cm"), ("_hpa", "hPa"), ("_pct", "%"), ("_dbm", "dBm"), ("_lux", "lx"), ("_deg", "°"),
+         ("_mm", "mm"), ("_ms", "m/s"), ("_c", "°C"), ("_v", "V"), ("_ph", "pH"))
+COLOURS = ("#2f7a32", "#1c6fb5", "#b5651d", "#8e3fae", "#c23b3b", "#2a8f8f")
+FONT = "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"
+
+
+def unit(metric: str) -> str:
+    for suffix, symbol in UNITS:
+        if metric.endswith(suffix):
+            return symbol
+    return ""
+
+
+def metric_label(metric: str, lang: str) -> str:
+    """"Soil moisture (%)": the metric's name in the viewer's language, with its unit."""
+    from dashboard.i18n import catalog
+
+    name = catalog(lang).get(f"common.metric.{metric}") or metric.replace("_", " ")
+    symbol = unit(metric)
+    return f"{name} ({symbol})" if symbol else name
+
+
+def arrays(buckets: Sequence[Bucket], tz: str | ZoneInfo | None = None) -> dict[str, np.ndarray]:
+    """Columns of `buckets`: t (epoch ms on the farm's wall clock), mean, min, max."""
+    starts = np.fromiter((b.start_ms for b in buckets), dtype=np.int64, count=len(buckets))
+    return {
+        "t": local_ms(starts, tz),
+        "mean": np.fromiter((b.mean for b in buckets), dtype=np.float64, count=len(buckets)),
+        "min": np.fromiter((b.min for b in buckets), dtype=np.float64, count=len(buckets)),
+        "max": np.fromiter((b.max for b in buckets), dtype=np.float64, count=len(buckets)),
+    }
+
+
+def local_ms(utc_ms: np.ndarray, tz: str | ZoneInfo | None) -> np.ndarray:
+    """Epoch ms shifted by the zone's UTC offset at each instant (daylight saving included)."""
+    if len(utc_ms) == 0:
+        return utc_ms.astype(np.float64)
+    place = tz if isinstance(tz, ZoneInfo) else zone(tz)
+    offsets = _offsets_ms(place, int(utc_ms.min()), int(utc_ms.max()))
+    if len(offsets) == 1:
+        return (utc_ms + offsets[0][1]).astype(np.float64)
+    edges = np.array([edge for edge, _ in offsets[1:]], dtype=np.int64)
+    values = np.array([offset for _, offset in offsets], dtype=np.int64)
+    return (utc_ms + values[np.searchsorted(edges, utc_ms, side="right")]).astype(np.float64)
+
+
+def _offsets_ms(place: ZoneInfo, start_ms: int, end_ms: int) -> list[tuple[int, int]]:
+    """(from ms, offset ms) for each offset the zone uses in [start, end], found hour by hour."""
+    from datetime import datetime, timezone
+
+    def offset(ms: int) -> int:
+        value = datetime.fromtimestamp(ms / 1000, timezone.utc).astimezone(place).utcoffset()
+        return int(value.total_seconds() * 1000) if value else 0
+
+    found = [(start_ms, offset(start_ms))]
+    step = 3_600_000
+    ms = start_ms - start_ms % step + step
+    while ms <= end_ms:
+        current = offset(ms)
+        if current != found[-1][1]:
+            found.append((ms, current))
+        ms += step
+    return found
+
+
+def band_figure(data: Mapping[str, Sequence[Bucket]], tz: str | None, lang: str, *,
+                height_per_metric: int = 220, x_range: Sequence | None = None) -> go.Figure:
+    """One row per metric: the min–max band (filled) and the mean line, units in each y-axis title."""
+    metrics = list(data)
+    rows = max(1, len(metrics))
+    figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06 if rows > 1 else 0.0)
+    for row, metric in enumerate(metrics, start=1):
+        columns = arrays(data[metric], tz)
+        colour = COLOURS[(row - 1) % len(COLOURS)]
+        name = metric_label(metric, lang)
+        figure.add_trace(go.Scatter(x=columns["t"], y=columns["max"], mode="lines", line={"width": 0},
+                                    hoverinfo="skip", showlegend=False, name=f"{name} max"), row=row, col=1)
+        figure.add_trace(go.Scatter(x=columns["t"], y=columns["min"], mode="lines", line={"width": 0},
+                                    fill="tonexty", fillcolor=_faint(colour), hoverinfo="skip",
+                                    showlegend=False, name=f"{name} min"), row=row, col=1)
+        figure.add_trace(go.Scatter(x=columns["t"], y=columns["mean"], mode="lines", name=name,
+                                    line={"color": colour, "width": 2}, showlegend=False,
+                                    hovertemplate="%{y:.1f} " + unit(metric) + "<extra></extra>"),
+                         row=row, col=1)
+        figure.update_yaxes(title_text=name, row=row, col=1, title_font={"size": 12})
+    figure.update_xaxes(type="date", range=list(x_range) if x_range else None)
+    figure.update_layout(height=max(260, height_per_metric * rows + 60), margin={"l": 56, "r": 12, "t": 16, "b": 36},
+                         hovermode="x unified", font={"family": FONT, "size": 12}, uirevision="chart",
+                         paper_bgcolor="white", plot_bgcolor="white")
+    figure.update_xaxes(showgrid=True, gridcolor="#eef1ec")
+    figure.update_yaxes(showgrid=True, gridcolor="#eef1ec", zeroline=False)
+    if not metrics or all(len(data[m]) == 0 for m in metrics):
+        figure.add_annotation(text=t("common.chart.no_data", lang), showarrow=False, xref="paper", yref="paper",
+                              x=0.5, y=0.5, font={"size": 14, "color": "#777"})
+    return figure
+
+
+def _faint(colour: str) -> str:
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},0.18)"

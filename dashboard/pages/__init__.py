@@ -1,0 +1,1 @@
+"""One module per page; dashboard.app imports them all, and each registers itself with dash.register_page."""

@@ -1,0 +1,19 @@
+"""The start page: each person is sent to their own view (farmers to the overview, customers to their tree)."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc
+
+from orchard.auth.policy import Viewer
+from orchard.registry.models import Role
+from dashboard import guard, paths
+
+
+@guard.guarded_page
+def layout(viewer: Viewer, **_query):
+    target = paths.MY_TREE if viewer.role == Role.CUSTOMER else paths.FARM
+    return dcc.Location(id="home-redirect", href=target, refresh="callback-nav")
+
+
+dash.register_page(__name__, path=paths.HOME, title="Orchard Live", layout=layout)

@@ -1,0 +1,63 @@
+"""One login for the product: the dashboard's login form sets the API's session cookie; logging out ends it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from tests.dashboard.conftest import DESKTOP, PHONE, log_in, screenshot
+
+
+def test_farmer_logs_in_and_sees_the_overview(open_page, dashboard):
+    page = open_page(viewport=DESKTOP)
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    page.goto("/farm")
+    page.wait_for_url("**/login**")
+    screenshot(page, "login-desktop-en")
+    log_in(page, "farmer-hill", here=True)
+    assert urlsplit(page.url).path == "/farm"
+    page.get_by_role("heading", name="Overview").wait_for()
+    assert page.locator("#shell-user").inner_text() == "farmer-hill"
+    screenshot(page, "farmer-empty-desktop-en")
+    assert hosts == {urlsplit(dashboard.url).netloc}, f"the page fetched from other hosts: {hosts}"
+
+
+def test_wrong_password_is_told_and_sets_no_cookie(open_page):
+    page = open_page(viewport=PHONE)
+    log_in_page = page.goto("/login")
+    assert log_in_page.status == 200
+    page.fill("#login-username", "farmer-hill")
+    page.fill("#login-password", "not the password")
+    page.click("#login-submit")
+    page.locator("#login-error").wait_for()
+    assert not [c for c in page.context.cookies() if c["name"] == "orchard_session"]
+
+
+def test_logout_ends_the_session(open_page):
+    page = open_page()
+    log_in(page, "farmer-hill")
+    page.click("#shell-logout")
+    page.wait_for_url("**/login")
+    assert not [c for c in page.context.cookies() if c["name"] == "orchard_session"]
+    page.goto("/farm")
+    page.wait_for_url("**/login**")
+
+
+def test_the_dashboard_cookie_is_the_apis(dashboard):
+    """The cookie the login form sets is the one api/ and streams/ read (same name, signer and flags)."""
+    from orchard.auth.sessions import read_session
+    from tests.dashboard.conftest import SECRET
+
+    client = dashboard.client("farmer-hill")
+    user_id, _ = read_session(SECRET, client.cookies["orchard_session"])
+    assert user_id == dashboard.orchard.world.users["farmer_this_farm"]
+
+
+def test_unknown_paths_answer_404(dashboard):
+    client = dashboard.client()
+    for path in ("/api/nope", "/api/trees/1/readings", "/cameras/cam-17/latest.jpg", "/nope", "/tree/x/y/z",
+                 "/_dash-nope"):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/nope").status_code == 404
+    for path in ("/", "/login", "/farm"):
+        assert client.get(path).status_code == 200, path
