@@ -65,11 +65,12 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
     if live_token is not None:
         parts.append(dcc.Interval(id=ids.MY_TREE_CAMERA_TICK, interval=CAMERA_TOKEN_MS))
     parts.append(sections.tree_card(claim, lang))
-    if claim.state == ClaimState.NO_DATA:
+    scope = season.claim_scope(viewer, claim) if claim.state == ClaimState.IN_FORCE else None
+    if scope is None:
         parts.append(sections.state_message(claim, lang))
     else:
-        charts, cursor = season.charts(claim, now, lang)
-        parts += [sections.today(season.today(claim, now), claim.timezone, lang), charts,
+        charts, cursor = season.charts(scope, now, lang)
+        parts += [sections.today(season.today(scope, now), claim.timezone, lang), charts,
                   dcc.Store(id=ids.MY_TREE_CURSOR, data=cursor),
                   dcc.Interval(id=ids.MY_TREE_TICK, interval=TICK_MS)]
     parts += [sections.timelapse(claim, base, archive_token, now, lang),
@@ -142,9 +143,10 @@ def new_readings(viewer: Viewer, _tick, memo, cursor):
     """Only the buckets completed since the charts were drawn, and only inside the claim's window."""
     now = now_utc()
     claim = _mine(viewer, memo, now)
-    if claim is None or claim.state != ClaimState.IN_FORCE:
-        raise PreventUpdate
+    scope = season.claim_scope(viewer, claim) if claim and claim.state == ClaimState.IN_FORCE else None
+    if scope is None:
+        raise PreventUpdate  # ended, or not theirs: watch_claim shows why
     lang = i18n.current()
-    soil, temp, cursor = season.extension(claim, cursor, now)
-    return (soil or no_update, temp or no_update, sections.sentence(season.today(claim, now), claim.timezone, lang),
+    soil, temp, cursor = season.extension(scope, cursor, now)
+    return (soil or no_update, temp or no_update, sections.sentence(season.today(scope, now), claim.timezone, lang),
             sections.days_left(claim, lang), cursor)

@@ -87,14 +87,16 @@ def overflowing(page) -> list[str]:
         return out; }""")
 
 
-def chart_times(page, graph_id: str) -> list[str]:
+def chart_times(page, graph_id: str) -> list[float]:
     """The x values of every trace of a dcc.Graph, as the browser holds them."""
     return page.evaluate("""id => { const plot = document.querySelector('#' + id + ' .js-plotly-plot');
-        return plot ? plot.data.flatMap(t => Array.from(t.x || [])) : null; }""", graph_id)
+        return plot ? plot._fullData.flatMap(t => Array.from(t.x || [])).map(Number) : null; }""", graph_id)
 
 
-def local(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(FARM_TZ)).strftime("%Y-%m-%d %H:%M:%S")
+def local(moment: datetime) -> float:
+    """Epoch ms on the farm's wall clock, as the charts' x values are (dashboard/figures.py)."""
+    offset = moment.astimezone(ZoneInfo(FARM_TZ)).utcoffset().total_seconds()
+    return (moment.timestamp() + offset) * 1000
 
 
 def test_a_customer_on_a_phone_sees_camera_charts_from_the_claim_and_nothing_overflows(phone, customers):
@@ -189,7 +191,6 @@ def test_forged_callback_posts_get_nothing_of_another_tree(site, customers, orch
     client = httpx.Client(base_url=site.url, timeout=30)
     assert client.post("/auth/login", data={"username": "ana", "password": PASSWORD, "next": "/"}).status_code == 303
     theirs = {"claim": customers.claims["cy"], "state": "in_force"}
-    mine = {"claim": customers.claims["ana"], "state": "in_force"}
     status, body = dash_post(client, [("my-tree-body", "children"), ("my-tree-claim", "data")],
                              [("my-tree-watch", "n_intervals", 1)], [("my-tree-claim", "data", theirs)])
     assert status == 200 and "cam-18" not in body and "Tree 18" not in body
@@ -202,13 +203,15 @@ def test_forged_callback_posts_get_nothing_of_another_tree(site, customers, orch
     status, body = dash_post(client, readings, [("my-tree-tick", "n_intervals", 1)],
                              [("my-tree-claim", "data", theirs), ("my-tree-cursor", "data", {"until": 0, "bucket": 60000})])
     assert status == 204, body
-    # Her own claim with a cursor at the epoch: still nothing from before her claim began.
-    status, body = dash_post(client, readings, [("my-tree-tick", "n_intervals", 1)],
-                             [("my-tree-claim", "data", mine), ("my-tree-cursor", "data", {"until": 0, "bucket": 60000})])
+    # Eve's own claim (began 24 h ago, readings go back 72 h) with a cursor at the epoch: nothing from before.
+    eve = httpx.Client(base_url=site.url, timeout=30)
+    assert eve.post("/auth/login", data={"username": "eve", "password": PASSWORD, "next": "/"}).status_code == 303
+    hers = {"claim": customers.claims["eve-18"], "state": "in_force"}
+    status, body = dash_post(eve, readings, [("my-tree-tick", "n_intervals", 1)],
+                             [("my-tree-claim", "data", hers), ("my-tree-cursor", "data", {"until": 0, "bucket": 3_600_000})])
     assert status == 200, body
     soil = json.loads(body)["response"]["my-tree-soil"]["extendData"]
-    claim_start = local(orchard.world.claim_start)
-    assert soil and min(x for xs in soil[0]["x"] for x in xs) >= claim_start
+    assert soil and min(x for xs in soil[0]["x"] for x in xs) >= local(customers.eve_start)
     # Pattern-matching ids naming another tree, on outputs no callback has: refused, nothing of tree 18.
     for forged in ({"type": "tree-tile", "tree": orchard.trees["18"]}, {"type": "my-tree", "claim": customers.claims["cy"]}):
         status, body = dash_post(client, [(forged, "children")], [(forged, "n_clicks", 1)])
