@@ -197,8 +197,10 @@
       if (!document.body.contains(el) || path(el.dataset.latest) !== path(cam.latest)) {
         detach(el);  // gone, or another camera in the same place
       } else if (el.dataset.latest !== cam.latest || el.dataset.mjpeg !== cam.mjpeg) {
-        cam.latest = el.dataset.latest;  // a fresh token: the next request uses it, a running stream goes on
+        cam.latest = el.dataset.latest;  // a fresh token: the next poll uses it
         cam.mjpeg = el.dataset.mjpeg;
+        // The relay ends a stream when its token expires: reconnect with the new one (the old frame stays up).
+        if (MODE === "mjpeg" && cam.running) startMjpeg(cam);
       }
     });
     document.querySelectorAll(".orchard-camera[data-latest]").forEach(function (el) {
