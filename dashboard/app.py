@@ -8,6 +8,7 @@ the dashboard in a process of its own).
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,8 @@ from fastapi.responses import Response
 from orchard.settings import Settings
 from dashboard import login, paths, services as dashboard_services, shell
 from dashboard.services import Services
+
+log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).parent / "assets"
 PAGE_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -50,7 +53,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     server.include_router(login.router)
     app = Dash(__name__, server=server, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                title="Orchard Live", update_title=None, suppress_callback_exceptions=True,
-               serve_locally=True, compress=True, include_pages_meta=False)
+               serve_locally=True, compress=True, include_pages_meta=False, on_error=_log_callback_error)
     _register_pages()
     app.layout = shell.layout
 
@@ -70,6 +73,15 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     # Before Dash's own catch-all (added at start-up), which would answer every path with the app page.
     server.add_api_route("/{path:path}", page_or_404, methods=PAGE_METHODS, include_in_schema=False)
     return server
+
+
+def _log_callback_error(error: Exception):
+    """A callback that fails is a bug: logged once with its traceback; the browser gets Dash's 500."""
+    from dash.exceptions import PreventUpdate
+
+    if not isinstance(error, PreventUpdate):
+        log.error("callback failed", exc_info=error)
+    raise error
 
 
 def _register_pages() -> None:

@@ -23,6 +23,11 @@ from dashboard.timefmt import zone
 UNITS = (("_ms_cm", "mS/cm"), ("_hpa", "hPa"), ("_pct", "%"), ("_dbm", "dBm"), ("_lux", "lx"), ("_deg", "°"),
          ("_mm", "mm"), ("_ms", "m/s"), ("_c", "°C"), ("_v", "V"), ("_ph", "pH"))
 COLOURS = ("#2f7a32", "#1c6fb5", "#b5651d", "#8e3fae", "#c23b3b", "#2a8f8f")
+# Tick labels per zoom level: hours and day below a day's spacing, days below a month's, else months.
+TICKS = {
+    "en": ("%H:%M<br>%-d %b", "%-d %b", "%b %Y"),
+    "zh-CN": ("%H:%M<br>%-m月%-d日", "%-m月%-d日", "%Y年%-m月"),
+}
 FONT = "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"
 
 
@@ -105,7 +110,12 @@ def band_figure(data: Mapping[str, Sequence[Bucket]], tz: str | None, lang: str,
                                     hovertemplate="%{y:.1f} " + unit(metric) + "<extra></extra>"),
                          row=row, col=1)
         figure.update_yaxes(title_text=name, row=row, col=1, title_font={"size": 12})
-    figure.update_xaxes(type="date", range=list(x_range) if x_range else None)
+    hours, days, months = TICKS.get(lang, TICKS["en"])
+    figure.update_xaxes(type="date", range=list(x_range) if x_range else None, tickformatstops=[
+        {"dtickrange": [None, 86_400_000], "value": hours},
+        {"dtickrange": [86_400_000, "M1"], "value": days},
+        {"dtickrange": ["M1", None], "value": months},
+    ], hoverformat="%Y-%m-%d %H:%M")
     figure.update_layout(height=max(260, height_per_metric * rows + 60), margin={"l": 56, "r": 12, "t": 16, "b": 36},
                          hovermode="x unified", font={"family": FONT, "size": 12}, uirevision="chart",
                          paper_bgcolor="white", plot_bgcolor="white")

@@ -86,7 +86,7 @@ def write_history(orchard: Orchard, *, stale_device: str | None) -> None:
             for ts in range(orchard.now_ms - HISTORY_H * 3_600_000, end, STEP_MS):
                 phase = (ts // STEP_MS) % 288 / 288
                 for metric, base in METRICS.items():
-                    readings.append(Reading(metric, round(base + 3 * _wave(phase), 3), ts, tags))
+                    readings.append(Reading(metric, round(base + 0.15 * abs(base) * _wave(phase), 3), ts, tags))
             store.write(readings)
             readings = []
 
@@ -278,3 +278,38 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def call_callback(client: httpx.Client, outputs: list[tuple], inputs: list[tuple], state: list[tuple] = (),
+                  changed: list[str] | None = None) -> httpx.Response:
+    """POST one callback as the Dash renderer does: outputs/inputs/state as (id, property[, value]).
+
+    The callback's output key comes from /_dash-dependencies (it carries an @hash for
+    outputs that several callbacks share).
+    """
+    wanted = [f"{_key(c)}.{p}" for c, p in outputs]
+    output = next((dep["output"] for dep in client.get("/_dash-dependencies").json()
+                   if _strip_hashes(dep["output"]) == _strip_hashes("...".join(wanted))
+                   or _strip_hashes(dep["output"]) == _strip_hashes(f"..{'...'.join(wanted)}..")), None)
+    assert output is not None, f"no callback has the outputs {wanted}"
+    body = {
+        "output": output,
+        "outputs": [{"id": c, "property": p} for c, p in outputs] if len(outputs) > 1
+        else {"id": outputs[0][0], "property": outputs[0][1]},
+        "inputs": [{"id": c, "property": p, "value": v} for c, p, v in inputs],
+        "state": [{"id": c, "property": p, "value": v} for c, p, v in state],
+        "changedPropIds": changed if changed is not None else [f"{_key(c)}.{p}" for c, p, _ in inputs[:1]],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def _key(component) -> str:
+    import json
+
+    return json.dumps(component, sort_keys=True, separators=(",", ":")) if isinstance(component, dict) else component
+
+
+def _strip_hashes(output: str) -> str:
+    import re
+
+    return re.sub(r"@[0-9a-f]+", "", output)
