@@ -273,3 +273,17 @@ def test_hiding_or_closing_the_page_sends_the_camera_back_to_idle(phone, dash_br
         wait_for_mode(collector, "idle", timeout=30)
     finally:
         collector.close()
+
+
+def test_the_first_page_a_fresh_dashboard_serves_carries_the_scripts_and_styles(orchard, dash_broker):
+    """A customer's link opened first after a restart: without assets/camera.js there would be no camera."""
+    import httpx
+
+    fresh = RunningDashboard(orchard, dash_broker.url("orchard-streams"), "/cameras").start()
+    try:
+        page = httpx.get(f"{fresh.url}/my-tree", timeout=30)
+        assert page.status_code == 200
+        for asset in ("camera.js", "gallery.js", "customer.css"):
+            assert f"/assets/{asset}" in page.text, asset
+    finally:
+        fresh.stop()
