@@ -10,6 +10,7 @@
 
   var POLL_MS = 1000;        // WebKit: one conditional GET a second; a 304 costs a few hundred bytes
   var AGE_CHECK_MS = 15000;  // MJPEG: how often to ask latest.jpg how old the frame is
+  var FIRST_AGE_CHECK_MS = 4000;
   var BLANK = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==";
   var cameras = new Map();   // container element -> its state
 
@@ -115,10 +116,11 @@
     });
   }
 
+  // MJPEG hides each part's time from script: latest.jpg is asked now and then (not at once: the first
+  // load should carry the stream's frame only).
   function ageLoop(cam) {
     check(cam, false).then(function () {
-      if (!cam.running) return;
-      schedule(cam, function () { ageLoop(cam); }, AGE_CHECK_MS);
+      if (cam.running) schedule(cam, function () { ageLoop(cam); }, AGE_CHECK_MS);
     });
   }
 
@@ -133,7 +135,7 @@
     cam.abort = new AbortController();
     if (MODE === "mjpeg") {
       startMjpeg(cam);
-      ageLoop(cam);
+      schedule(cam, function () { ageLoop(cam); }, FIRST_AGE_CHECK_MS);
     } else {
       pollLoop(cam);
     }
