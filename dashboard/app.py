@@ -66,7 +66,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             return Response("not found", status_code=404, media_type="text/plain")
         token = set_current_request(request)
         try:
-            app._setup_server()  # Dash lists assets/ on its first own request: a page served before it had none
+            # Dash's first-request set-up (pages router, its title script) runs before the first page it serves.
+            for setup in app.backend._before_request_funcs:
+                setup()
             return Response(app.index(), media_type="text/html", headers={"Cache-Control": "no-store"})
         finally:
             reset_current_request(token)

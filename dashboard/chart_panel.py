@@ -146,8 +146,10 @@ def extend(viewer: Viewer, _tick, state):
             xs.append(columns["t"].tolist())
             ys.append(columns[column].tolist())
             traces.append(3 * index + offset)
-    keep = max(1, int(_int(state.get("span_ms"), 0) // width))
-    return [{"x": xs, "y": ys}, traces, keep], {**state, "next_ms": done}, note
+    span_ms = min(max(_int(state.get("span_ms"), 0), width), MAX_POINTS * width * 4)
+    fresh = {"subject": str(scope.subject), "metrics": metrics, "bucket_ms": width, "next_ms": done, "live": True,
+             "span_ms": span_ms}  # rebuilt from checked values, never the browser's store echoed back
+    return [{"x": xs, "y": ys}, traces, max(1, span_ms // width)], fresh, note
 
 
 def subjects_for(viewer: Viewer, lang: str) -> list[dict]:

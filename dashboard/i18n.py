@@ -103,3 +103,8 @@ def plotly_config(lang: str | None = None, **config: object) -> dict:
 def plotly_locale(lang: str) -> dict:
     """Plotly's locale module (dictionary and formats) for `lang`, vendored in locales/<lang>/plotly/."""
     return json.loads((LOCALES / lang / "plotly" / "locale.json").read_text(encoding="utf-8"))
+
+
+def page_title(**_path_variables) -> str:
+    """The browser tab's title, in the viewer's language (Dash calls it with the page's path variables)."""
+    return t("common.app_name")

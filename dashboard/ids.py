@@ -21,6 +21,7 @@ OVERVIEW_CONDITIONS = "overview-conditions"
 OVERVIEW_DEVICES = "overview-devices"
 OVERVIEW_REFRESH = "overview-refresh"      # dcc.Interval
 OVERVIEW_UPDATED = "overview-updated"
+OVERVIEW_SHOWN = "overview-shown"          # dcc.Store: a digest of what the page shows, so a refresh sends only changes
 
 # Farmer: charts.
 CHART_SUBJECT = "chart-subject"            # "tree:17", "plot:3", "device:hill-1"

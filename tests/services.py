@@ -22,6 +22,7 @@ BROKER_USERS = {
     "orchard-ingest": "ingest-secret",
     "orchard-streams": "streams-secret",
     "orchard-simulator": "simulator-secret",
+    "orchard-dashboard": "dashboard-secret",
     "dev-a": "dev-a-secret",
     "dev-b": "dev-b-secret",
 }

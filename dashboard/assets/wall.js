@@ -26,14 +26,15 @@
   }
 
   function refresh(img, url, wall) {
+    var card = img.closest(".orchard-wall-card");
     return fetch(url, {cache: "no-cache", credentials: "same-origin"}).then(function (response) {
-      if (!response.ok) throw new Error(String(response.status));
+      if (card) card.classList.toggle("missing", !response.ok);
+      if (!response.ok) return;  // no frame yet (404) or the token was refused: the card says so
       var modified = response.headers.get("Last-Modified");
       return response.blob().then(function (blob) {
         show(img, blob);
         if (wall && modified) {
           var seconds = Math.max(0, (Date.now() - Date.parse(modified)) / 1000);
-          var card = img.closest(".orchard-wall-card");
           var label = card && card.querySelector(".orchard-wall-age");
           var stale = seconds > Number(wall.getAttribute("data-stale-after-s") || 900);
           if (card) card.classList.toggle("stale", stale);
@@ -74,7 +75,12 @@
   new MutationObserver(function () {
     var fresh = false;
     document.querySelectorAll("img.orchard-wall-img[data-src]").forEach(function (img) {
-      if (!seen.has(img)) { seen.add(img); fresh = true; }
+      if (seen.has(img)) return;
+      seen.add(img);
+      fresh = true;
+      var card = img.closest(".orchard-wall-card");
+      img.addEventListener("error", function () { if (card) card.classList.add("missing"); });
+      img.addEventListener("load", function () { if (card) card.classList.remove("missing"); });
     });
     if (fresh) setTimeout(wallTick, 3000);
   }).observe(document.documentElement, {childList: true, subtree: true});

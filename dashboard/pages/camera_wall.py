@@ -65,6 +65,7 @@ def fill(viewer: Viewer, _tick):
         cards.append(html.Div([
             html.Img(src=f"{source}?token={token}", alt=camera, className="orchard-wall-img",
                      **{"data-src": source, "data-token": token, "data-camera": camera}),
+            html.Div(t("farmer.cameras.no_picture", lang), className="orchard-wall-missing"),
             html.Div([
                 html.Span(camera, className="orchard-wall-name"),
                 html.Span(t("farmer.cameras.trees", lang, trees=", ".join(trees)) if trees else farm_name,
@@ -81,7 +82,7 @@ def fill(viewer: Viewer, _tick):
 def watch(viewer: Viewer, clicks):
     """Open a camera live: the clicked id is re-checked with the policy before a token is minted for it."""
     chosen = ctx.triggered_id.get("camera") if isinstance(ctx.triggered_id, dict) else None
-    if not chosen or not any(clicks or []):
+    if not chosen or not isinstance(clicks, list) or not any(clicks):
         return no_update, no_update
     svc = services.get()
     if not isinstance(chosen, str) or not svc.policy.may_watch(viewer, chosen):
@@ -90,4 +91,4 @@ def watch(viewer: Viewer, clicks):
     return True, live
 
 
-dash.register_page(__name__, path=paths.CAMERA_WALL, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.CAMERA_WALL, title=i18n.page_title, layout=layout)

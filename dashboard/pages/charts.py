@@ -23,4 +23,4 @@ def layout(viewer: Viewer, subject: str | None = None, **_query) -> html.Div:
                      chart_panel.panel(options, chosen, lang)], className="orchard-page")
 
 
-dash.register_page(__name__, path=paths.CHARTS, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.CHARTS, title=i18n.page_title, layout=layout)

@@ -39,17 +39,17 @@ def layout(viewer: Viewer, **_query) -> html.Div:
             in_force = claim.status == ClaimStatus.ACTIVE and claim.starts_at <= now < claim.ends_at
             left = math.ceil((claim.ends_at - now).total_seconds() / 86400) if in_force else None
             status = claim.status.value if claim.status != ClaimStatus.ACTIVE or claim.ends_at > now else "ended"
-            rows.append(dmc.TableTr([
+            rows.append(dmc.TableTr([  # what a farmer looks for first comes first: on a phone the rest scrolls
                 dmc.TableTd(dcc.Link(claim.tree.label, href=paths.tree(claim.tree_id))),
-                dmc.TableTd(claim.tree.variety or "–"),
                 dmc.TableTd(claim.user.display_name or claim.user.username),
-                dmc.TableTd(timefmt.day(claim.starts_at, farm.timezone, lang)),
-                dmc.TableTd(timefmt.day(claim.ends_at, farm.timezone, lang)),
                 dmc.TableTd(t("farmer.claims.days", lang, n=left) if left is not None else "–"),
                 dmc.TableTd(dmc.Badge(t(f"farmer.claims.status.{status}", lang), color=STATUS_COLOURS[status],
                                       variant="light")),
+                dmc.TableTd(timefmt.day(claim.starts_at, farm.timezone, lang)),
+                dmc.TableTd(timefmt.day(claim.ends_at, farm.timezone, lang)),
+                dmc.TableTd(claim.tree.variety or "–"),
             ], **{"data-claim": str(claim.id)}))
-    columns = ("tree", "variety", "who", "from", "to", "left", "state")
+    columns = ("tree", "who", "left", "state", "from", "to", "variety")
     table = dmc.TableScrollContainer(dmc.Table([
         dmc.TableThead(dmc.TableTr([dmc.TableTh(t(f"farmer.claims.{c}", lang)) for c in columns])),
         dmc.TableTbody(rows)], striped=True), minWidth=680) if rows else dmc.Text(t("farmer.claims.none", lang))
@@ -57,4 +57,4 @@ def layout(viewer: Viewer, **_query) -> html.Div:
                     className="orchard-page")
 
 
-dash.register_page(__name__, path=paths.CLAIMS, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.CLAIMS, title=i18n.page_title, layout=layout)

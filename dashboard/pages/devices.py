@@ -13,7 +13,8 @@ from dashboard.overview import farm_overview, visible_farms
 from dashboard.pages.farm import HEALTH_COLOURS
 
 REFRESH_MS = 30_000
-COLUMNS = ("device", "farm", "tree", "state", "last_seen", "battery", "signal", "spooled", "version")
+# What a farmer looks for first comes first: on a phone the rest scrolls.
+COLUMNS = ("device", "state", "last_seen", "tree", "battery", "signal", "spooled", "version", "farm")
 
 
 @guard.guarded_page(roles=guard.STAFF)
@@ -42,18 +43,18 @@ def refresh(viewer: Viewer, _tick):
             seen = device.health.last_seen_ms
             rows.append(dmc.TableTr([
                 dmc.TableTd(device.id, fw=600),
-                dmc.TableTd(found.name),
-                dmc.TableTd(dcc.Link(labels[device.tree_id], href=paths.tree(device.tree_id))
-                            if device.tree_id in labels else "–"),
                 dmc.TableTd(dmc.Badge(t(f"farmer.health.{device.health.state}", lang),
                                       color=HEALTH_COLOURS[device.health.state], variant="light")),
                 dmc.TableTd([html.Div(timefmt.age(seen, found.now_ms, lang)),
                              html.Div(timefmt.when(seen, found.timezone, lang), className="orchard-small")]
                             if seen else t("common.time.never", lang)),
+                dmc.TableTd(dcc.Link(labels[device.tree_id], href=paths.tree(device.tree_id))
+                            if device.tree_id in labels else "–"),
                 dmc.TableTd(f"{battery[0]:.2f} V" if battery else "–"),
                 dmc.TableTd(f"{signal[0]:.0f} dBm" if signal else "–"),
                 dmc.TableTd(str(status.spooled) if status and status.spooled is not None else "–"),
                 dmc.TableTd(status.version if status and status.version else "–"),
+                dmc.TableTd(found.name),
             ], id={"type": "device-row", "device": device.id}, **{"data-health": device.health.state}))
     if not rows:
         return dmc.Text(t("farmer.devices.none", lang))
@@ -62,4 +63,4 @@ def refresh(viewer: Viewer, _tick):
                                     minWidth=820)
 
 
-dash.register_page(__name__, path=paths.DEVICES, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.DEVICES, title=i18n.page_title, layout=layout)

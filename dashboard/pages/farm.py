@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
+from plotly.utils import PlotlyJSONEncoder
 
 from orchard.auth.policy import Viewer
 from dashboard import guard, i18n, ids, paths, timefmt
@@ -30,22 +34,30 @@ def layout(viewer: Viewer, farm: str | None = None, **_query) -> html.Div:
         html.Div(id=ids.OVERVIEW_TILES),
         html.Div(id=ids.OVERVIEW_DEVICES),
         dcc.Interval(id=ids.OVERVIEW_REFRESH, interval=REFRESH_MS),
+        dcc.Store(id=ids.OVERVIEW_SHOWN),
     ] if farms else [dmc.Title(t("farmer.overview.title", lang), order=2),
                      dmc.Text(t("farmer.overview.no_farms", lang))], className="orchard-page")
 
 
 @dash.callback(Output(ids.OVERVIEW_CONDITIONS, "children"), Output(ids.OVERVIEW_TILES, "children"),
                Output(ids.OVERVIEW_DEVICES, "children"), Output(ids.OVERVIEW_UPDATED, "children"),
-               Input(ids.OVERVIEW_FARM, "value"), Input(ids.OVERVIEW_REFRESH, "n_intervals"))
+               Output(ids.OVERVIEW_SHOWN, "data"),
+               Input(ids.OVERVIEW_FARM, "value"), Input(ids.OVERVIEW_REFRESH, "n_intervals"),
+               State(ids.OVERVIEW_SHOWN, "data"))
 @guard.guarded(roles=guard.STAFF)
-def refresh(viewer: Viewer, farm_id, _tick):
+def refresh(viewer: Viewer, farm_id, _tick, shown):
+    """The farm now; the tiles, conditions and devices go to the browser only when they changed."""
     lang = i18n.current()
     found = farm_overview(viewer, farm_id)
     if found is None:
-        return None, dmc.Text(t("farmer.overview.no_farm", lang)), None, None
-    return (conditions(found, lang), tiles(found, lang), devices(found, lang),
-            t("farmer.overview.updated", lang, farm=found.name, at=timefmt.when(found.now_ms, found.timezone, lang,
-                                                                                 seconds=True)))
+        return None, dmc.Text(t("farmer.overview.no_farm", lang)), None, None, None
+    parts = (conditions(found, lang), tiles(found, lang), devices(found, lang))
+    digest = hashlib.sha256(json.dumps(parts, cls=PlotlyJSONEncoder).encode()).hexdigest()[:32]
+    updated = t("farmer.overview.updated", lang, farm=found.name,
+                at=timefmt.when(found.now_ms, found.timezone, lang, seconds=True))
+    if digest == shown:  # the browser's own digest can only save it a download, never show it anything
+        return no_update, no_update, no_update, updated, no_update
+    return (*parts, updated, digest)
 
 
 def conditions(found: FarmOverview, lang: str) -> list:
@@ -103,10 +115,12 @@ def _map(found: FarmOverview, lang: str) -> html.Div:
     lats = [tile.latitude for tile in found.trees]
     lons = [tile.longitude for tile in found.trees]
     span_lat, span_lon = (max(lats) - min(lats)) or 1e-6, (max(lons) - min(lons)) or 1e-6
-    placed = [_tile(tile, lang, style={"position": "absolute",
-                                       "left": f"{4 + 88 * (tile.longitude - min(lons)) / span_lon:.2f}%",
-                                       "top": f"{4 + 84 * (max(lats) - tile.latitude) / span_lat:.2f}%"})
-              for tile in found.trees]
+    # Tiles are 64 px wide and centred on their spot: keep every spot half a tile inside the map.
+    placed = [_tile(tile, lang, style={
+        "position": "absolute",
+        "left": f"calc(36px + (100% - 72px) * {(tile.longitude - min(lons)) / span_lon:.4f})",
+        "top": f"calc(6px + (100% - 62px) * {(max(lats) - tile.latitude) / span_lat:.4f})"})
+        for tile in found.trees]
     return html.Div(placed, className="orchard-tree-map")
 
 
@@ -132,4 +146,4 @@ def _value(metric: str, value: float) -> str:
     return f"{value:.{digits}f} {unit(metric)}"
 
 
-dash.register_page(__name__, path=paths.FARM, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.FARM, title=i18n.page_title, layout=layout)

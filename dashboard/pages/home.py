@@ -7,7 +7,7 @@ from dash import dcc
 
 from orchard.auth.policy import Viewer
 from orchard.registry.models import Role
-from dashboard import guard, paths
+from dashboard import guard, i18n, paths
 
 
 @guard.guarded_page
@@ -16,4 +16,4 @@ def layout(viewer: Viewer, **_query):
     return dcc.Location(id="home-redirect", href=target, refresh="callback-nav")
 
 
-dash.register_page(__name__, path=paths.HOME, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.HOME, title=i18n.page_title, layout=layout)

@@ -30,4 +30,4 @@ def layout(error: str | None = None, next: str | None = None, **_query) -> html.
     ], withBorder=True, p="lg", radius="md", className="orchard-login"), className="orchard-center")
 
 
-dash.register_page(__name__, path=paths.LOGIN, title="Orchard Live", layout=layout)
+dash.register_page(__name__, path=paths.LOGIN, title=i18n.page_title, layout=layout)

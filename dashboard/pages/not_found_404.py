@@ -6,7 +6,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from dashboard import paths
+from dashboard import i18n, paths
 from dashboard.i18n import t
 
 
@@ -18,4 +18,4 @@ def layout(**_query) -> html.Div:
     ], className="orchard-center")
 
 
-dash.register_page(__name__, path="/404", title="Orchard Live", layout=layout)
+dash.register_page(__name__, path="/404", title=i18n.page_title, layout=layout)

@@ -53,8 +53,4 @@ def layout(viewer: Viewer, tree_id: str = "", **_query) -> html.Div:
     ], className="orchard-page")
 
 
-def title(tree_id: str = "", **_kwargs) -> str:
-    return "Orchard Live"
-
-
-dash.register_page(__name__, path_template=paths.TREE + "/<tree_id>", title=title, layout=layout)
+dash.register_page(__name__, path_template=paths.TREE + "/<tree_id>", title=i18n.page_title, layout=layout)

@@ -37,6 +37,10 @@ topic read orchard/+/+/status
 topic write orchard/+/+/cmd
 topic write orchard/deadletter
 
+# The dashboard shows each device's retained status; it publishes nothing.
+user orchard-dashboard
+topic read orchard/+/+/status
+
 user orchard-simulator
 topic write orchard/+/+/telemetry
 topic write orchard/+/+/status

@@ -183,7 +183,7 @@ def relay(orchard, dash_broker) -> Iterator:
 @pytest.fixture(scope="module")
 def dashboard(orchard, dash_broker, relay) -> Iterator[RunningDashboard]:
     require("chromium")
-    server = RunningDashboard(orchard, dash_broker.url("orchard-streams"), f"{relay.url}/cameras").start()
+    server = RunningDashboard(orchard, dash_broker.url("orchard-dashboard"), f"{relay.url}/cameras").start()
     yield server
     server.stop()
 

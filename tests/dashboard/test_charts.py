@@ -30,11 +30,17 @@ def wait_for_chart(page, predicate, timeout_s: float = 30) -> dict:
 
 
 def test_a_trees_chart_has_data(open_page, dashboard):
+    from urllib.parse import urlsplit
+
     tree = dashboard.orchard.trees["17"]
     page = open_page(viewport=DESKTOP)
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     log_in(page, "farmer-hill")
     page.goto(f"/tree/{tree}")
     found = wait_for_chart(page, lambda f: f["points"] and min(f["points"]) > 100)
+    assert hosts == {urlsplit(dashboard.url).netloc}, f"fetched from other hosts (a CDN?): {hosts}"
+    assert page.evaluate("typeof Plotly") == "object"  # Plotly itself came from the dashboard
     assert found["subject"] == f"tree:{tree}"
     assert len(found["points"]) == 9  # three metrics, each a band (two traces) and a mean line
     assert "Fuji" in page.locator("#tree-header").inner_text()
@@ -95,3 +101,42 @@ def test_charts_page_on_a_phone(open_page):
     wait_for_chart(page, lambda f: f["points"] and max(f["points"]) > 0)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "farmer-charts-phone-zh")
+
+
+def test_a_customers_chart_starts_at_the_claim(dashboard):
+    """ana's claim on tree 17 started 30 days ago: a reading from before it never reaches her chart."""
+    import base64
+
+    import numpy as np
+
+    from orchard.readings import Reading
+    from orchard.store import open_store
+
+    orchard = dashboard.orchard
+    tree = orchard.trees["17"]
+    before = int(orchard.world.claim_start.timestamp() * 1000) - 86_400_000
+    with open_store(orchard.store_url) as store:
+        store.write([Reading("air_temp_c", 11.0, before, {"farm": "hill", "device": "hill-1", "tree": str(tree)})])
+    inputs = [("chart-subject", "value", f"tree:{tree}"), ("chart-metrics", "value", ["air_temp_c"]),
+              ("chart-range", "value", "custom"), ("chart-custom", "value", ["2020-01-01", "2030-01-01"]),
+              ("chart-graph", "relayoutData", None)]
+    outputs = [("chart-graph", "figure"), ("chart-state", "data")]
+
+    def first_point(username: str) -> float | None:
+        response = call_callback(dashboard.client(username), outputs, inputs)
+        assert response.status_code in (200, 204), response.text
+        if response.status_code == 204:
+            return None
+        traces = response.json()["response"]["chart-graph"]["figure"]["data"]
+        if len(traces) < 3:
+            return None  # an empty chart
+        x = traces[2]["x"]
+        values = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]) if isinstance(x, dict) else x
+        return float(values[0]) if len(values) else None
+
+    shanghai = 8 * 3_600_000  # the chart's times are the farm's wall clock
+    assert first_point("farmer-hill") <= before + shanghai  # staff see the old reading
+    start = first_point("ana")
+    assert start is not None and start >= int(orchard.world.claim_start.timestamp() * 1000) + shanghai - 86_400_000
+    assert start > before + shanghai
+    assert first_point("bo") is None  # bo's claim on the tree has ended: no chart at all

@@ -61,3 +61,25 @@ def test_unknown_paths_answer_404(dashboard):
     assert client.post("/nope").status_code == 404
     for path in ("/", "/login", "/farm"):
         assert client.get(path).status_code == 200, path
+
+
+def test_dashs_websocket_needs_a_session(dashboard):
+    """Dash's websocket transport asks the same guard on connect: no session, no socket."""
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+
+    url = dashboard.url.replace("http://", "ws://") + "/_dash-ws-callback"
+    origin = dashboard.url
+    try:
+        with connect(url, origin=origin, open_timeout=10) as socket:
+            socket.recv(timeout=10)
+        refused = None
+    except ConnectionClosed as closed:
+        refused = closed.rcvd.code if closed.rcvd else None
+    except InvalidStatus as status:
+        refused = status.response.status_code
+    assert refused in (4001, 403), refused
+    cookie = dashboard.client("farmer-hill").cookies["orchard_session"]
+    with connect(url, origin=origin, open_timeout=10, additional_headers={"Cookie": f"orchard_session={cookie}"}) as ws:
+        ws.send('{"type": "heartbeat"}')
+        assert "heartbeat_ack" in ws.recv(timeout=10)

@@ -67,3 +67,60 @@ def tile_id(dashboard, label: str) -> str:
 
 def _css_escape(text: str) -> str:
     return "".join(f"\\{c}" if not c.isalnum() and c not in "-_" else c for c in text)
+
+
+def test_a_refresh_sends_the_tiles_only_when_they_changed(dashboard):
+    from tests.dashboard.conftest import call_callback
+
+    client = dashboard.client("farmer-hill")
+    outputs = [("overview-conditions", "children"), ("overview-tiles", "children"), ("overview-devices", "children"),
+               ("overview-updated", "children"), ("overview-shown", "data")]
+
+    def refresh(shown):
+        response = call_callback(client, outputs, [("overview-farm", "value", "hill"),
+                                                   ("overview-refresh", "n_intervals", 1)],
+                                 [("overview-shown", "data", shown)])
+        assert response.status_code == 200, response.text
+        return response.json()["response"]
+
+    first = refresh(None)
+    assert "overview-tiles" in first and first["overview-shown"]["data"]
+    again = refresh(first["overview-shown"]["data"])
+    assert set(again) == {"overview-updated"}, "unchanged tiles were sent again"
+    assert "overview-tiles" in refresh("forged digest")
+
+
+def test_an_admin_picks_any_farm(open_page, dashboard):
+    page = open_page(viewport=DESKTOP)
+    log_in(page, "admin")
+    page.goto("/farm?farm=valley")
+    page.locator(".orchard-tile").first.wait_for()
+    assert set(tile_states(page)) == {"5"}
+    assert "Valley Orchard" in page.locator("#overview-updated").inner_text()
+
+
+def test_trees_with_coordinates_go_on_a_map(open_page, dashboard):
+    from orchard.registry.db import session_factory
+    from orchard.registry.models import Tree
+
+    sessions = session_factory(dashboard.orchard.db_url)
+    hill = [dashboard.orchard.trees[label] for label in ("17", "18", "19")]
+    with sessions.begin() as s:
+        for n, tree_id in enumerate(hill):
+            tree = s.get(Tree, tree_id)
+            tree.latitude, tree.longitude = 30.0 + n * 0.001, 120.0 + n * 0.002
+    try:
+        page = open_page(viewport=PHONE)
+        log_in(page, "farmer-hill")
+        page.goto("/farm")
+        page.locator(".orchard-tree-map .orchard-tile").first.wait_for()
+        lefts = page.evaluate("[...document.querySelectorAll('.orchard-tree-map .orchard-tile')]"
+                              ".map(t => t.getBoundingClientRect().left)")
+        assert len(lefts) == 3 and lefts == sorted(lefts)  # west to east, as their longitudes
+        screenshot(page, "farmer-overview-map-phone-en")
+    finally:
+        with sessions.begin() as s:
+            for tree_id in hill:
+                tree = s.get(Tree, tree_id)
+                tree.latitude = tree.longitude = None
+        sessions.kw["bind"].dispose()

@@ -56,3 +56,23 @@ def test_wrong_or_missing_credentials_are_refused(broker, password):
         assert rc.is_failure
     finally:
         client.loop_stop()
+
+
+def test_the_dashboard_reads_statuses_and_nothing_else(broker):
+    statuses = Collector(broker.url("orchard-dashboard"), "orchard/+/+/status")
+    snoop = Collector(broker.url("orchard-dashboard"), "orchard/+/+/telemetry")
+    watcher = Collector(broker.url("orchard-ingest"), "orchard/#")
+    try:
+        publish(broker.url("dev-a"), "orchard/farm1/dev-a/status", b'{"state": "online"}')
+        publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry", b'{"air_temp_c": 20}')
+        assert statuses.get() == ("orchard/farm1/dev-a/status", b'{"state": "online"}')
+        publish(broker.url("orchard-dashboard"), "orchard/farm1/dev-a/cmd", b'{"camera": "cam-1", "mode": "live"}')
+        publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry", b"marker")
+        assert snoop.drain() == []
+        assert [topic for topic, _ in watcher.drain()] == ["orchard/farm1/dev-a/status",
+                                                           "orchard/farm1/dev-a/telemetry",
+                                                           "orchard/farm1/dev-a/telemetry"]
+    finally:
+        statuses.close()
+        snoop.close()
+        watcher.close()

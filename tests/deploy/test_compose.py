@@ -59,6 +59,6 @@ def test_secret_files_named_in_environment_are_mounted():
 def test_the_broker_entrypoint_knows_every_service_account_secret():
     entrypoint = (REPO / "deploy" / "mosquitto" / "entrypoint.sh").read_text()
     mounted = set(SERVICES["mosquitto"]["secrets"])
-    for account in ("orchard-ingest", "orchard-streams", "orchard-simulator"):
+    for account in ("orchard-ingest", "orchard-streams", "orchard-simulator", "orchard-dashboard"):
         assert account in entrypoint
         assert "mqtt_" + account.removeprefix("orchard-") in mounted

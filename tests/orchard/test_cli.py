@@ -8,7 +8,7 @@ import pytest
 
 from tests.services import free_port
 
-COMMANDS = ["demo", "ingest", "device", "simulate", "readings"]
+COMMANDS = ["demo", "ingest", "device", "simulate", "readings", "dashboard"]
 
 
 def orchard(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -39,9 +39,10 @@ def test_the_demo_runs_and_readings_shows_every_device(tmp_path):
     env = {"ORCHARD_DATA_DIR": str(tmp_path)}
     demo = orchard("demo", "--duration", "6", "--interval", "1", "--backfill-hours", "1",
                    "--mqtt-port", str(free_port()), "--streams-port", str(free_port()),
-                   "--api-port", str(free_port()), env=env, timeout=120)
+                   "--api-port", str(free_port()), "--dashboard-port", str(free_port()), env=env, timeout=120)
     assert demo.returncode == 0, demo.stderr[-2000:]
     assert "demo stopped" in demo.stdout
+    assert "dashboard    http://127.0.0.1:" in demo.stdout
     table = orchard("readings", env=env).stdout.splitlines()
     devices = [line.split()[1] for line in table[1:]]
     assert devices == [f"node-{i:02d}" for i in range(1, 9)]
