@@ -2,14 +2,15 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ORCHARD_DATA_DIR=/data
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY orchard ./orchard
 COPY devices ./devices
 COPY ingest ./ingest
 COPY streams ./streams
 COPY api ./api
 COPY dashboard ./dashboard
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 orchard \
+# the versions the tests passed with (./run lock)
+RUN pip install --no-cache-dir -c requirements.lock . && useradd --system --uid 10001 orchard \
     && mkdir /data /registry && chown orchard /data /registry
 USER orchard
 VOLUME /data

@@ -8,10 +8,10 @@ import click
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.app import create_app
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from orchard.registry.migrate import upgrade
-from api.app import create_app
 
 log = logging.getLogger("api")
 

@@ -1,26 +1,19 @@
-"""The FastAPI app: every router under /api, the services' lifespan, and the one error handler."""
+"""The FastAPI app: every router under /api, the services' lifespan, and the error handlers every service shares."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
-from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchard.auth import TooManyAttempts
-from orchard.errors import OrchardError, StoreUnavailable
+from api.routes import ROUTERS
+from api.services import Services
+from orchard.http_errors import install_error_handlers
 from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
-from api.routes import ROUTERS
-from api.services import Services
-
-log = logging.getLogger(__name__)
 
 PREFIX = "/api"
 
@@ -49,63 +42,12 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
                   summary="Farms, plots, trees, devices, cameras, people, claims and readings.",
                   docs_url=f"{PREFIX}/docs", openapi_url=f"{PREFIX}/openapi.json", redoc_url=None,
                   swagger_ui_oauth2_redirect_url=None)
-    for kind in (OrchardError, LookupError, ValueError, IntegrityError):
-        app.add_exception_handler(kind, refuse)
     api = APIRouter(prefix=PREFIX)
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    install_error_handlers(app, realm="orchard")
     return app
-
-
-def status_of(exc: Exception) -> int:
-    """The HTTP status an error means: its own status_code, else by kind; unknown is 500."""
-    if isinstance(exc, IntegrityError):
-        return 409
-    if isinstance(exc, ValidationError):
-        return 500  # an answer that does not fit its own model is our bug, not the asker's
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return status
-    if isinstance(exc, LookupError):
-        return 404
-    if isinstance(exc, StoreUnavailable):
-        return 503
-    if getattr(exc, "problems", None) is not None or isinstance(exc, ValueError):
-        return 422  # a bad value: the registry's validators, a CSV's cells
-    return 500
-
-
-def conflict(exc: IntegrityError) -> str:
-    """A short reason for a constraint the registry refused, without its SQL."""
-    code = getattr(exc.orig, "sqlstate", None)
-    text = str(exc.orig).lower()
-    if code == "23505" or "unique" in text:
-        return "that already exists (a duplicate id, username, label, name or order)"
-    if code == "23503" or "foreign key" in text:
-        return "other records still depend on it (claims, trees, devices), or it names one that does not exist"
-    if code == "23514" or "check" in text:
-        return "a value breaks a rule of the registry (end after start, coordinates in range)"
-    return "the change conflicts with what the registry holds"
-
-
-async def refuse(request: Request, exc: Exception) -> JSONResponse:
-    """Every refusal as JSON {"detail"}: 401/403/429 from orchard.auth, 404, 409, 422, 503, else 500."""
-    status = status_of(exc)
-    body: dict[str, object] = {"detail": conflict(exc) if isinstance(exc, IntegrityError) else str(exc)}
-    problems = getattr(exc, "problems", None)
-    if problems:
-        body["problems"] = [{"line": p.line, "column": p.column, "message": p.message} for p in problems]
-    headers = {"Cache-Control": "no-store"}
-    if isinstance(exc, TooManyAttempts):
-        headers["Retry-After"] = str(exc.retry_after)
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="orchard"'
-    if status >= 500:
-        log.error("%s %s failed: %s", request.method, request.url.path, exc)
-        if status == 500:
-            body["detail"] = "internal error"
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _secret(value) -> str | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchard.auth import check_secret
 from orchard.auth.policy import Policy
+from orchard.registry.db import conflicts
 from orchard.store import TimeSeriesStore
 
 
@@ -33,8 +34,9 @@ class Services:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A transaction committed when the block ends; the policy then forgets its cached answers."""
-        with self.sessions.begin() as session:
+        """A transaction committed when the block ends (Conflict if the registry refuses it); the policy then
+        forgets its cached answers."""
+        with conflicts(), self.sessions.begin() as session:
             yield session
         self.policy.forget()
 

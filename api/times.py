@@ -1,35 +1,13 @@
-"""Times in and out of the API: every answer in UTC; a query's time as ISO 8601 or epoch milliseconds."""
+"""Times in the API's answers: always UTC. Times in queries are read by orchard.times, as every service reads them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator
 
-from api.errors import Unprocessable
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
+from orchard.times import utc
 
 # A time in an answer: the same instant reads the same whether it was just written or read back.
-UTCTime = Annotated[datetime, AfterValidator(_utc)]
-
-
-def parse_time(text: str | None, name: str) -> datetime | None:
-    """An ISO 8601 time (UTC if it names no zone) or epoch milliseconds; Unprocessable naming `name`."""
-    if text is None or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        if text.lstrip("-").isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, timezone.utc)
-        return _utc(datetime.fromisoformat(text))
-    except (ValueError, OverflowError, OSError):
-        raise Unprocessable(f"{name}: {text[:40]!r} is neither ISO 8601 nor epoch milliseconds") from None
-
-
-def to_ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+UTCTime = Annotated[datetime, AfterValidator(utc)]

@@ -23,6 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -135,7 +136,7 @@ def timed(call, repeat: int) -> tuple[float, httpx.Response]:
     return statistics.median(times), response
 
 
-def callback(client: httpx.Client, output: str, outputs: list[dict], inputs: list[dict]) -> httpx.Response:
+def callback(client: httpx.Client, output: str, outputs: list[dict], inputs: list[dict[str, Any]]) -> httpx.Response:
     return client.post("/_dash-update-component", json={
         "output": output, "outputs": outputs, "inputs": inputs, "state": [],
         "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]})
@@ -151,7 +152,7 @@ def bench_chart(kind: str, store_url: str, repeat: int) -> None:
         dashboard, api = Service("dashboard", env, workdir), Service("api", env, workdir)
         try:
             board, client = logged_in(dashboard, api)
-            inputs = [{"id": "chart-subject", "property": "value", "value": f"tree:{trees[0]}"},
+            inputs: list[dict[str, Any]] = [{"id": "chart-subject", "property": "value", "value": f"tree:{trees[0]}"},
                       {"id": "chart-metrics", "property": "value", "value": list(METRICS)},
                       {"id": "chart-range", "property": "value", "value": "30d"},
                       {"id": "chart-custom", "property": "value", "value": None},
@@ -168,7 +169,8 @@ def bench_chart(kind: str, store_url: str, repeat: int) -> None:
     figure = chart.content
     bucket = chart.json()["response"]["chart-state"]["data"]["bucket_ms"]
     raw_json = count * len(b'{"ts":1790000000000,"value":18.123},')
-    print(f"(1) chart, 30 days x 3 metrics of 1-minute data on {kind} ({count:,} readings, {bucket // 60_000} min buckets)")
+    print(f"(1) chart, 30 days x 3 metrics of 1-minute data on {kind} "
+          f"({count:,} readings, {bucket // 60_000} min buckets)")
     print(f"    chart callback   {chart_ms:7.1f} ms   {len(figure) / 1024:7.1f} KB JSON  "
           f"{len(gzip.compress(figure)) / 1024:6.1f} KB gzip   (targets: 300 ms, 300 KB)")
     print(f"    API readings     {api_ms:7.1f} ms   {len(readings.content) / 1024:7.1f} KB JSON  "
@@ -189,7 +191,7 @@ def bench_overview(repeat: int) -> None:
             board, client = logged_in(dashboard, api)
             outputs = [{"id": i, "property": "children"} for i in
                        ("overview-conditions", "overview-tiles", "overview-devices", "overview-updated")]
-            inputs = [{"id": "overview-farm", "property": "value", "value": "bench"},
+            inputs: list[dict[str, Any]] = [{"id": "overview-farm", "property": "value", "value": "bench"},
                       {"id": "overview-refresh", "property": "n_intervals", "value": 1}]
             output = "..overview-conditions.children...overview-tiles.children...overview-devices.children..." \
                      "overview-updated.children.."
@@ -200,7 +202,8 @@ def bench_overview(repeat: int) -> None:
             api.stop()
     tiles = overview.text.count('"data-claimed"')
     print(f"(2) overview, 500 trees and 100 devices on SQLite ({tiles} tiles)")
-    print(f"    overview callback {overview_ms:7.1f} ms   {len(overview.content) / 1024:7.1f} KB JSON   (target: 1000 ms)")
+    print(f"    overview callback {overview_ms:7.1f} ms   {len(overview.content) / 1024:7.1f} KB JSON"
+          "   (target: 1000 ms)")
     print(f"    API tree list     {api_ms:7.1f} ms   {len(listing.content) / 1024:7.1f} KB JSON   (baseline)")
     print(f"    ratio overview/API x{overview_ms / api_ms:.2f}")
 

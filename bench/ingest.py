@@ -21,14 +21,13 @@ import uuid
 from pathlib import Path
 
 import orjson
-
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
+from ingest.service import Ingester
 from orchard.mqtt import BrokerAddress, make_client
 from orchard.readings import Series
 from orchard.store import open_store
-from ingest.service import Ingester
 from tests.services import Influxd, Mosquitto
 
 BASE_TS = 1_790_000_000_000
@@ -146,7 +145,8 @@ def stored_points(store_url: str) -> int:
         return total
 
 
-def latency(url: str, publisher_url: str, store_url: str, workdir: Path, rate: int = 1000, seconds: float = 15.0) -> list[float]:
+def latency(url: str, publisher_url: str, store_url: str, workdir: Path, rate: int = 1000,
+            seconds: float = 15.0) -> list[float]:
     """(d) seconds from publish to queryable, per message, at `rate` messages/s."""
     ingester = Ingester(url, open_store(store_url), workdir / "latency.db", client_id="ingest-latency")
     ingester.start()

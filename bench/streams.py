@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import httpx
@@ -49,11 +50,11 @@ def make_frames(count: int, target_kb: int = 100) -> list[bytes]:
                       interpolation=cv2.INTER_CUBIC)
     quality = 90
     while True:
-        ok, jpeg = cv2.imencode(".jpg", base, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        if len(jpeg) <= target_kb * 1024 or quality <= 20:
+        ok, encoded = cv2.imencode(".jpg", base, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if len(encoded) <= target_kb * 1024 or quality <= 20:
             break
         quality -= 5
-    jpeg = jpeg.tobytes()
+    jpeg = encoded.tobytes()
     frames = []
     for n in range(count):
         comment = b"orchard-bench %d" % n
@@ -93,7 +94,7 @@ def run_viewers(port: int, token: str, count: int, seconds: float, out: Path) ->
     """Entry of the viewers' own process: writes arrivals as lines `viewer time frame`."""
     async def main() -> None:
         stop = asyncio.Event()
-        records = [[] for _ in range(count)]
+        records: list[list[Any]] = [[] for _ in range(count)]
         tasks = [asyncio.create_task(viewer(port, token, records[i], stop)) for i in range(count)]
         await asyncio.sleep(seconds)
         stop.set()
@@ -135,7 +136,8 @@ def broker_delay(url: str, frames: list[bytes], fps: float) -> list[float]:
 
     def on_message(c, u, m):
         match = FRAME_NUMBER.search(m.payload[:64])
-        arrivals[int(match.group(1))] = time.monotonic()
+        if match:  # every frame the bench publishes carries its number
+            arrivals[int(match.group(1))] = time.monotonic()
     sub.on_message = on_message
     sub.connect(address.host, address.port)
     sub.loop_start()
@@ -198,7 +200,8 @@ def main() -> None:
             out = workdir / "arrivals.txt"
             viewers = subprocess.Popen([sys.executable, "-c",
                                         "import sys; from pathlib import Path; from bench.streams import run_viewers; "
-                                        f"run_viewers({port}, {token!r}, {args.viewers}, {args.seconds + 3}, Path({str(out)!r}))"])
+                                        f"run_viewers({port}, {token!r}, {args.viewers}, {args.seconds + 3}, "
+                                        f"Path({str(out)!r}))"])
             time.sleep(2)
             process = psutil.Process(relay.pid)
             process.cpu_percent(None)
@@ -212,8 +215,8 @@ def main() -> None:
 
             per_viewer: dict[int, list[tuple[float, int]]] = {}
             for line in out.read_text().splitlines():
-                v, t, n = line.split()
-                per_viewer.setdefault(int(v), []).append((float(t), int(n)))
+                v_text, t_text, n_text = line.split()
+                per_viewer.setdefault(int(v_text), []).append((float(t_text), int(n_text)))
             window_start = min(sent_at.values()) + 1.0
             window_end = window_start + args.seconds - 2.0
             fps_each, latencies = [], []
@@ -253,7 +256,8 @@ def wrk_latest(port: int, token: str) -> None:
         unit = {"us": 0.001, "ms": 1, "s": 1000}
         p99_ms = float(p99.group(1)) * unit[p99.group(2)] if p99 else float("nan")
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
-        print(f"(2) latest.jpg (status {status}), {connections} connections: {float(rps.group(1)):,.0f} req/s, "
+        rate = float(rps.group(1)) if rps else float("nan")
+        print(f"(2) latest.jpg (status {status}), {connections} connections: {rate:,.0f} req/s, "
               f"p99 {p99_ms:.1f} ms" + (f", {non2xx.group(1)} errors" if non2xx else ""))
 
 if __name__ == "__main__":

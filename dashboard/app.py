@@ -13,6 +13,7 @@ import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, cast
 
 import dash
 from dash import Dash
@@ -21,9 +22,11 @@ from dash.backends._fastapi import reset_current_request, set_current_request
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from orchard.settings import Settings
-from dashboard import login, paths, services as dashboard_services, shell
+from dashboard import login, paths, shell
+from dashboard import services as dashboard_services
 from dashboard.services import Services
+from orchard.http_errors import install_error_handlers
+from orchard.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +54,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     server = FastAPI(title="Orchard Live dashboard", lifespan=lifespan, docs_url=None, redoc_url=None,
                      openapi_url=None)
     server.include_router(login.router)
-    app = Dash(__name__, server=server, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
-               title="Orchard Live", update_title=None, suppress_callback_exceptions=True,
+    # Dash's annotations predate its FastAPI backend (server=) and update_title=None (no "Updating..." title).
+    app = Dash(__name__, server=cast(Any, server), use_pages=True, pages_folder="", assets_folder=str(ASSETS),
+               title="Orchard Live", update_title=cast(str, None), suppress_callback_exceptions=True,
                serve_locally=True, compress=True, include_pages_meta=False, on_error=_log_callback_error)
     _register_pages()
     app.layout = shell.layout
@@ -67,7 +71,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         token = set_current_request(request)
         try:
             # Dash's first-request set-up (pages router, its title script) runs before the first page it serves.
-            for setup in app.backend._before_request_funcs:
+            for setup in getattr(app.backend, "_before_request_funcs", ()):
                 setup()
             return Response(app.index(), media_type="text/html", headers={"Cache-Control": "no-store"})
         finally:
@@ -75,6 +79,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     # Before Dash's own catch-all (added at start-up), which would answer every path with the app page.
     server.add_api_route("/{path:path}", page_or_404, methods=PAGE_METHODS, include_in_schema=False)
+    install_error_handlers(server, realm="orchard")  # last: the shared answer to errors wraps Dash's middlewares too
     return server
 
 

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
 import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from orchard.auth.policy import Viewer
-from orchard.store.base import BUCKET_WIDTHS_MS
 from dashboard import figures, guard, i18n, ids, readings, timefmt
 from dashboard.i18n import t
 from dashboard.readings import MAX_POINTS, Scope, Subject
+from orchard.auth.policy import Viewer
+from orchard.store.base import BUCKET_WIDTHS_MS
 
 RANGES = {"6h": 6 * 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000}
 RANGE_KEYS = ("6h", "24h", "7d", "30d", "season", "custom")
@@ -54,7 +55,7 @@ def panel(subjects: list[dict], subject: str | None, lang: str, *, show_subjects
                                 valueFormat="YYYY-MM-DD"),
         ], gap="sm", className="orchard-chart-controls"),
         dmc.Text(id=ids.CHART_NOTE, size="sm", c="dimmed"),
-        dcc.Loading(dcc.Graph(id=ids.CHART_GRAPH, config=i18n.plotly_config(lang, responsive=True),
+        dcc.Loading(dcc.Graph(id=ids.CHART_GRAPH, config=cast(Any, i18n.plotly_config(lang, responsive=True)),
                               className="orchard-graph"), delay_show=400),
         dcc.Store(id=ids.CHART_STATE),
         dcc.Interval(id=ids.CHART_REFRESH, interval=LIVE_MS),
@@ -92,7 +93,7 @@ def draw(viewer: Viewer, subject, metrics, range_key, custom, relayout):
         zoomed = zoom_span(relayout, scope.timezone)
         if zoomed is None:
             return no_update, no_update
-        if zoomed != "reset":
+        if isinstance(zoomed, tuple):
             start_ms, end_ms = zoomed
             live = end_ms >= now_ms - LIVE_MS
     width, data = readings.query(scope, metrics, start_ms, end_ms)
@@ -156,8 +157,8 @@ def subjects_for(viewer: Viewer, lang: str) -> list[dict]:
     """Select options (grouped by farm) of every tree, plot and device of the farms the viewer may see."""
     from sqlalchemy import select
 
-    from orchard.registry.models import Device, Farm, Plot, Tree
     from dashboard import services
+    from orchard.registry.models import Device, Farm, Plot, Tree
 
     svc = services.get()
     farms = svc.policy.farm_ids(viewer)
@@ -197,8 +198,8 @@ def span(scope: Scope, range_key, custom, now_ms: int) -> tuple[int, int, bool]:
         try:
             first, last = (date.fromisoformat(str(day)[:10]) for day in custom)
         except ValueError:
-            first = last = None
-        if first and last and first <= last:
+            first, last = date.max, date.min  # not dates: fall through to the default range
+        if first <= last:
             start = datetime.combine(first, datetime.min.time(), zone)
             end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
             return _ms(start), min(_ms(end), now_ms), _ms(end) >= now_ms
@@ -232,7 +233,7 @@ def zoom_span(relayout, tz: str) -> tuple[int, int] | str | None:
 def _from_local(value, tz: str) -> int:
     """Epoch ms of a Plotly axis value ("2026-11-30 12:00:00.5" or ms), read as the farm's wall clock."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        local = datetime.fromtimestamp(value / 1000, timezone.utc).replace(tzinfo=None)
+        local = datetime.fromtimestamp(value / 1000, UTC).replace(tzinfo=None)
     else:
         local = datetime.fromisoformat(str(value)[:26].strip())
     return _ms(local.replace(tzinfo=timefmt.zone(tz)))

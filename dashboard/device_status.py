@@ -79,7 +79,7 @@ class StatusBoard:
         self.mqtt_url = mqtt_url
         self._statuses: dict[tuple[str, str], Status] = {}
         self._lock = threading.Lock()
-        self._client = None
+        self._client: mqtt.Client | None = None
         self.subscribed = threading.Event()
 
     def start(self) -> None:

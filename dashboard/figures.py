@@ -9,15 +9,16 @@ sends as compact typed arrays; no scattergl (browsers allow few WebGL contexts a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from orchard.readings import Bucket
 from dashboard.i18n import t
 from dashboard.timefmt import zone
+from orchard.readings import Bucket
 
 # Unit by the metric's suffix: canonical names carry their unit (DESIGN.md, metric vocabulary).
 UNITS = (("_ms_cm", "mS/cm"), ("_hpa", "hPa"), ("_pct", "%"), ("_dbm", "dBm"), ("_lux", "lx"), ("_deg", "°"),
@@ -73,10 +74,10 @@ def local_ms(utc_ms: np.ndarray, tz: str | ZoneInfo | None) -> np.ndarray:
 
 def _offsets_ms(place: ZoneInfo, start_ms: int, end_ms: int) -> list[tuple[int, int]]:
     """(from ms, offset ms) for each offset the zone uses in [start, end], found hour by hour."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     def offset(ms: int) -> int:
-        value = datetime.fromtimestamp(ms / 1000, timezone.utc).astimezone(place).utcoffset()
+        value = datetime.fromtimestamp(ms / 1000, UTC).astimezone(place).utcoffset()
         return int(value.total_seconds() * 1000) if value else 0
 
     found = [(start_ms, offset(start_ms))]

@@ -21,11 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from dashboard import paths, request_context, services
 from orchard.auth import AuthError
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE
 from orchard.registry.models import Role
-from dashboard import paths, request_context, services
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def current_viewer(request: Request | WebSocket | None = None) -> Viewer | None:
 
 
 def guarded(func: Callable[..., Any] | None = None, *, roles: Collection[str] = ANYONE,
-            anonymous: Callable[[], Any] | None = None):
+            anonymous: Callable[..., Any] | None = None):
     """Run a callback as `func(viewer, *inputs)` for a logged-in viewer with one of `roles`.
 
     Nobody gets `anonymous(*inputs)` if given (e.g. a redirect to the login page), else no
@@ -63,15 +63,16 @@ def guarded(func: Callable[..., Any] | None = None, *, roles: Collection[str] = 
                 raise PreventUpdate
             return await run_in_threadpool(func, viewer, *args, **kwargs)
 
-        callback.__signature__ = _without_viewer(func)  # Dash maps inputs by the callback's own arguments
-        callback.orchard_guarded = True
-        return callback
+        marked: Any = callback
+        marked.__signature__ = _without_viewer(func)  # Dash maps inputs by the callback's own arguments
+        marked.orchard_guarded = True  # tests/dashboard/test_callback_sweep.py looks for it on every callback
+        return marked
 
     return decorate(func) if func is not None else decorate
 
 
 def guarded_page(func: Callable[..., Any] | None = None, *, roles: Collection[str] = ANYONE):
-    """A page layout built as `func(viewer, **path_and_query)`; the login page for nobody, a refusal for the wrong role."""
+    """A layout built as `func(viewer, **path_and_query)`: the login page for nobody, a refusal for the wrong role."""
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
         def layout(**kwargs: Any) -> Any:
@@ -84,9 +85,10 @@ def guarded_page(func: Callable[..., Any] | None = None, *, roles: Collection[st
                 return html.Div(t("common.errors.not_for_you"), className="orchard-refusal")
             return func(viewer, **kwargs)
 
-        layout.__signature__ = _without_viewer(func)
-        layout.orchard_guarded = True
-        return layout
+        marked: Any = layout
+        marked.__signature__ = _without_viewer(func)
+        marked.orchard_guarded = True
+        return marked
 
     return decorate(func) if func is not None else decorate
 

@@ -12,16 +12,18 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dashboard import i18n, paths, services
 from orchard.auth import AuthError, TooManyAttempts
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE, SESSION_TTL_S, mint_session
-from dashboard import i18n, paths, services
 
 router = APIRouter()
 
 
 def set_session(response: Response, request: Request, viewer: Viewer, password_hash: str | None) -> None:
     """The `orchard_session` cookie, as POST /api/login sets it."""
+    if viewer.user_id is None:
+        raise AuthError("only a person logs in")
     response.set_cookie(SESSION_COOKIE, mint_session(services.get().secret, viewer.user_id, password_hash),
                         max_age=SESSION_TTL_S, httponly=True, samesite="lax", path="/",
                         secure=request.url.scheme == "https")
@@ -72,7 +74,8 @@ def language(code: str, request: Request) -> Response:
         return Response("unknown language", status_code=404, media_type="text/plain")
     referer = urlsplit(request.headers.get("referer", ""))
     same_site = referer.netloc == request.url.netloc
-    target = paths.local_target(referer.path + (f"?{referer.query}" if referer.query else "")) if same_site else paths.HOME
+    back = referer.path + (f"?{referer.query}" if referer.query else "")
+    target = paths.local_target(back) if same_site else paths.HOME
     response = _see_other(target)
     response.set_cookie(i18n.LANG_COOKIE, lang, max_age=i18n.LANG_COOKIE_MAX_AGE_S, samesite="lax", path="/",
                         secure=request.url.scheme == "https")

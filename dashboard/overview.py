@@ -6,14 +6,14 @@ Three registry queries and one `latest` from the store per farm, whatever its si
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from orchard.auth.policy import Viewer
-from orchard.registry.models import Claim, ClaimStatus, Device, Farm, Plot, Tree
 from dashboard import services
 from dashboard.device_status import Health, judge
+from orchard.auth.policy import Viewer
+from orchard.registry.models import Claim, ClaimStatus, Device, Farm, Plot, Tree
 
 CONDITIONS = ("air_temp_c", "air_humidity_pct", "soil_moisture_pct", "soil_temp_c")
 HEALTH_RANK = {"offline": 0, "stale": 1, "unknown": 2, "online": 3}  # a tree shows its worst device
@@ -81,8 +81,8 @@ def farm_overview(viewer: Viewer, farm_id: object, now_ms: int | None = None) ->
     svc = services.get()
     if not isinstance(farm_id, str) or not svc.policy.sees_farm(viewer, farm_id):
         return None
-    now_ms = now_ms or int(datetime.now(timezone.utc).timestamp() * 1000)
-    now = datetime.fromtimestamp(now_ms / 1000, timezone.utc)
+    now_ms = now_ms or int(datetime.now(UTC).timestamp() * 1000)
+    now = datetime.fromtimestamp(now_ms / 1000, UTC)
     with svc.reading() as session:
         farm = session.get(Farm, farm_id)
         if farm is None:

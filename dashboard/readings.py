@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from dashboard import services
 from orchard.auth.policy import Viewer
 from orchard.readings import Bucket, Latest, Series
 from orchard.registry.access import Window
 from orchard.registry.models import Device, Farm, Plot, Tree
 from orchard.store import choose_bucket_ms
-from dashboard import services
 
 SUBJECT_KINDS = ("tree", "plot", "device")
 MAX_POINTS = 500  # buckets per series a chart gets, whatever its range
@@ -30,7 +30,7 @@ class Subject:
     id: str
 
     @classmethod
-    def parse(cls, text: object) -> "Subject | None":
+    def parse(cls, text: object) -> Subject | None:
         if not isinstance(text, str) or ":" not in text:
             return None
         kind, _, ident = text.partition(":")
@@ -69,7 +69,7 @@ def scope(viewer: Viewer, subject: Subject | None) -> Scope | None:
         if subject.kind == "tree":
             window = policy.readings_window(viewer, int(subject.id))
             tree = session.get(Tree, int(subject.id)) if window is not None else None
-            if tree is None:
+            if tree is None or window is None:
                 return None
             return Scope(subject, tree.farm_id, _tz(session, tree.farm_id),
                          {"farm": tree.farm_id, "tree": str(tree.id)}, window)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +17,9 @@ from orchard.auth.policy import Policy, Viewer
 from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
+
+if TYPE_CHECKING:
+    from dashboard.device_status import StatusBoard
 
 CAMERA_TOKEN_TTL_S = 600  # an <img> on the camera wall gets a fresh token well before this
 
@@ -34,7 +38,7 @@ class Services:
         self.store = store if store is not None else open_store(settings.store_url, token=token)
         self.policy = Policy(self.sessions, self.secret, cache_s=policy_cache_s)
         self.cameras_url = settings.cameras_url.rstrip("/")
-        self.device_status = None  # a dashboard.device_status.StatusBoard once MQTT is listened to
+        self.device_status: StatusBoard | None = None  # set by start(): the devices' retained statuses
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -6,10 +6,10 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 
-from orchard.auth.policy import Viewer
-from orchard.registry.models import Role
 from dashboard import guard, i18n, ids, paths
 from dashboard.i18n import t
+from orchard.auth.policy import Viewer
+from orchard.registry.models import Role
 
 THEME = {
     "primaryColor": "green",
@@ -43,17 +43,16 @@ def layout() -> dmc.MantineProvider:
 
 def header(viewer: Viewer | None, lang: str) -> html.Header:
     switch = dmc.Group([
-        html.A("中文", href=f"{paths.LANGUAGE}/zh-CN", className="orchard-lang" + (" active" if lang == "zh-CN" else ""),
-               lang="zh-CN", id="lang-zh-CN"),
-        html.A("EN", href=f"{paths.LANGUAGE}/en", className="orchard-lang" + (" active" if lang == "en" else ""),
-               lang="en", id="lang-en"),
+        html.A(name, href=f"{paths.LANGUAGE}/{code}", lang=code, id=f"lang-{code}",
+               className="orchard-lang" + (" active" if lang == code else ""))
+        for code, name in (("zh-CN", "中文"), ("en", "EN"))
     ], gap=6)
     right = [switch]
     if viewer is not None:
         right += [
             dmc.Text(viewer.name, size="sm", className="orchard-user", id="shell-user"),
-            html.Form(dmc.Button(t("common.logout", lang), buttonProps={"type": "submit"}, size="compact-sm", variant="light",
-                                 id="shell-logout"),
+            html.Form(dmc.Button(t("common.logout", lang), buttonProps={"type": "submit"}, size="compact-sm",
+                                 variant="light", id="shell-logout"),
                       action=paths.LOGOUT_POST, method="POST", className="orchard-logout"),
         ]
     top = html.Div([

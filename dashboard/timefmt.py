@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dashboard.i18n import t
@@ -18,7 +18,7 @@ def zone(name: str | None) -> ZoneInfo:
 def local(moment: datetime | int | float, tz: str | None) -> datetime:
     """`moment` (aware datetime or epoch ms) in the time zone `tz`."""
     if not isinstance(moment, datetime):
-        moment = datetime.fromtimestamp(moment / 1000, timezone.utc)
+        moment = datetime.fromtimestamp(moment / 1000, UTC)
     return moment.astimezone(zone(tz))
 
 

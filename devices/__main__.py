@@ -61,8 +61,10 @@ def device_command() -> None:
 @click.command("simulate")
 @click.option("--farm", default="demo", show_default=True, help="Farm id of the simulated devices.")
 @click.option("--devices", "count", default=8, show_default=True, type=click.IntRange(1, 500))
-@click.option("--interval", default=10.0, show_default=True, type=click.FloatRange(0.05), help="Seconds between readings.")
-@click.option("--backfill-hours", default=0.0, show_default=True, type=click.FloatRange(0), help="Publish this much history first.")
+@click.option("--interval", default=10.0, show_default=True, type=click.FloatRange(0.05),
+              help="Seconds between readings.")
+@click.option("--backfill-hours", default=0.0, show_default=True, type=click.FloatRange(0),
+              help="Publish this much history first.")
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--cameras/--no-cameras", default=True, show_default=True, help="Give each device a simulated camera.")
 @click.option("--camera-idle", type=click.FloatRange(0.1), default=None,

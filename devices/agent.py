@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
@@ -12,13 +12,13 @@ from typing import Protocol
 import orjson
 import paho.mqtt.client as paho
 
-from orchard import topics
-from orchard.errors import SensorError
-from orchard.mqtt import BrokerAddress, connect, make_client, reason_text
-from orchard.spool import Spool
 from devices.camera import Source
 from devices.camera_unit import CameraCommands, CameraConfig, CameraUnit
 from devices.publisher import Publisher
+from orchard import topics
+from orchard.errors import SensorError
+from orchard.mqtt import connect, make_client, reason_text
+from orchard.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class Agent:
     def _on_message(self, client: paho.Client, userdata, message: paho.MQTTMessage) -> None:
         # paho's network thread: only parse and set state; frames are sent by the run loop.
         try:
-            if message.topic == self.command_topic and self.commands.handle(message.payload):
+            if message.topic == self.command_topic and self.commands.handle(bytes(message.payload)):
                 self.wake.set()
         except Exception:  # one bad message must never stop the network loop
             log.exception("%s: command on %s failed", self.device, message.topic)
@@ -169,4 +169,8 @@ class Agent:
 
 def wake_on(stop: threading.Event, wake: threading.Event) -> None:
     """Set `wake` once `stop` is set, so a loop sleeping on `wake` stops at once."""
-    threading.Thread(target=lambda: (stop.wait(), wake.set()), name="wake-on-stop", daemon=True).start()
+    def relay() -> None:
+        stop.wait()
+        wake.set()
+
+    threading.Thread(target=relay, name="wake-on-stop", daemon=True).start()

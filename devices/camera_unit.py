@@ -24,9 +24,9 @@ import cv2
 import orjson
 import paho.mqtt.client as paho
 
+from devices.camera import Source, encode_jpeg
 from orchard.errors import PayloadError, SensorError
 from orchard.topics import ID_PATTERN
-from devices.camera import Source, encode_jpeg
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ parts (grass, trunk, canopy, leaf texture) are drawn once per seed and size.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -17,6 +16,7 @@ import cv2
 import numpy as np
 
 from devices.weather import SUNRISE_H, SUNSET_H, FarmWeather, clamp, mix, sun_height
+from orchard.times import wall_clock_ms
 
 # Colours are BGR, as OpenCV draws them.
 NIGHT_SKY = np.array([(38, 18, 8), (70, 40, 22)], np.float32)  # top, horizon
@@ -33,18 +33,14 @@ BLOSSOM_DAYS = (80, 130)
 HARVESTED_AFTER = 305
 
 
-def wall_clock_ms() -> int:
-    """The real time in epoch milliseconds."""
-    return time.time_ns() // 1_000_000
-
-
 def fruit_colour(day_of_year: int) -> tuple[int, int, int] | None:
     """BGR colour of ripening fruit on that day of the year, or None before fruit set and after harvest."""
     if day_of_year < RIPENING[0] or day_of_year > HARVESTED_AFTER:
         return None
     t = clamp((day_of_year - RIPENING[0]) / (RIPENING[1] - RIPENING[0]), 0.0, 1.0)
     low, high, f = (FRUIT_GREEN, FRUIT_ORANGE, t * 2) if t < 0.5 else (FRUIT_ORANGE, FRUIT_RED, t * 2 - 1)
-    return tuple(int(c) for c in low + (high - low) * f)
+    b, g, r = (int(c) for c in low + (high - low) * f)
+    return b, g, r
 
 
 class Scene:
@@ -80,8 +76,8 @@ class Scene:
             r = int(canopy_r * rng.uniform(0.45, 0.7))
             cv2.circle(mask, (int(cx + dx), int(h * 0.33 + dy * 0.6)), r, 255, -1, cv2.LINE_AA)
         leaves = rng.normal(0.0, 1.0, (h // 3, w // 3)).astype(np.float32)
-        leaves = cv2.resize(leaves, (w, h), interpolation=cv2.INTER_LINEAR)  # leaf-sized clumps
-        shade = np.clip(45 + 28 * leaves + rng.normal(0.0, 10.0, (h, w)), 0, 255)[:, :, None]
+        clumps = cv2.resize(leaves, (w, h), interpolation=cv2.INTER_LINEAR)  # leaf-sized clumps
+        shade = np.clip(45 + 28 * clumps + rng.normal(0.0, 10.0, (h, w)), 0, 255)[:, :, None]
         foliage = np.clip(shade * np.array((0.55, 1.5, 0.75), np.float32), 0, 255).astype(np.uint8)
         alpha = (mask.astype(np.float32) / 255.0)[:, :, None]
         image[:] = (image * (1.0 - alpha) + foliage * alpha).astype(np.uint8)
@@ -128,13 +124,14 @@ class Scene:
                 cv2.circle(frame, (x, y), max(2, r // 2), BLOSSOM, -1)
         gain = 0.12 + 0.88 * day * (1.0 - 0.35 * cloud)
         tint = (1.0 - 0.25 * glow, 1.0 - 0.05 * glow, 1.0 + 0.15 * glow)  # warm light at dawn and dusk
-        frame = cv2.multiply(frame, tuple(gain * t for t in tint) + (0.0,))
+        # OpenCV takes a Scalar as second operand; its stubs know only arrays there
+        frame = cv2.multiply(frame, tuple(gain * t for t in tint) + (0.0,))  # type: ignore[call-overload]
         if rain:
             self._rain(frame, ts_ms)
         shift = mix(self.seed, ts_ms) % 1024
         grain = self.grain[shift % 32: shift % 32 + self.height, shift // 32: shift // 32 + self.width]
         for _ in range(1 if gain > 0.4 else 3):  # a camera's gain amplifies its noise in the dark
-            cv2.subtract(cv2.add(frame, grain, dst=frame), (3, 3, 3, 0), dst=frame)
+            cv2.subtract(cv2.add(frame, grain, dst=frame), (3, 3, 3, 0), dst=frame)  # type: ignore[call-overload]
         self._caption(frame, f"{label}  {local:%Y-%m-%d %H:%M:%S} UTC{local:%z}".strip())
         return frame
 

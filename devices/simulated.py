@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Callable
 
 from devices.weather import (
@@ -19,17 +18,13 @@ from devices.weather import (
     noise,
     unit,
 )
+from orchard.times import wall_clock_ms
 
 _CACHE_LIMIT = 20_000
 _DRAINAGE_PER_H = 0.35  # water above field capacity drains away within a few hours
 _PH, _EC, _RSSI, _RSSI_JITTER, _BATTERY = range(5)
 SOIL_METRICS = ("soil_moisture_pct", "soil_temp_c", "soil_ec_ms_cm", "soil_ph")
 DEVICE_METRICS = ("leaf_wetness_pct", "battery_v", "rssi_dbm")
-
-
-def wall_clock_ms() -> int:
-    """The real time in epoch milliseconds."""
-    return time.time_ns() // 1_000_000
 
 
 class SimulatedSensor:

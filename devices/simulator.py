@@ -14,15 +14,16 @@ import math
 import threading
 import time
 from pathlib import Path
+from typing import cast
 
 import orjson
 
-from orchard.spool import Spool
 from devices.agent import Agent, now_ms, wake_on
 from devices.camera_unit import CameraConfig
 from devices.frames import SyntheticSource
 from devices.simulated import SimulatedSensor
 from devices.weather import FarmWeather
+from orchard.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class Simulator:
         start -= start % step_ms
         count = 0
         for agent in self.agents:
-            sensor = agent.sensors[0]
+            sensor = cast(SimulatedSensor, agent.sensors[0])
             entries = [orjson.dumps({"ts": ts, "values": sensor.reading_at(ts)})
                        for ts in range(start, end, step_ms)]
             agent.spool.append(entries)

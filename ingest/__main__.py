@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
+from ingest.locations import DeviceLocations
+from ingest.service import Ingester
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from orchard.store import open_store
-from ingest.locations import DeviceLocations
-from ingest.service import Ingester
 
 log = logging.getLogger("ingest")
 

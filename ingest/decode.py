@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingest.locations import DeviceLocations
 from orchard import topics
 from orchard.errors import PayloadError
 from orchard.payload import Rejected, decode_telemetry
 from orchard.readings import Reading
-from ingest.locations import DeviceLocations
 
 
 @dataclass(slots=True)

@@ -6,21 +6,23 @@ import logging
 import threading
 import time
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import start_http_server
 
+from ingest.decode import Decoder
+from ingest.inbox import Inbox
+from ingest.locations import DeviceLocations
+from ingest.stats import IngestStats
+from ingest.subscriber import Delivery, Subscriber
+from ingest.writer import Writer
 from orchard import topics
+from orchard.deadletter import DeadLetters
 from orchard.errors import PayloadError
 from orchard.readings import Reading
 from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
-from ingest.deadletter import DeadLetters
-from ingest.inbox import Inbox
-from ingest.locations import DeviceLocations
-from ingest.decode import Decoder
-from ingest.stats import IngestStats
-from ingest.subscriber import Delivery, Subscriber
-from ingest.writer import Writer
+from orchard.times import wall_clock_ms
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ class Ingester:
         self.writer = Writer(store, self.spool, self.stats, on_refused=self._refused)
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._work, name="ingest-worker", daemon=True)
-        self._metrics_server = None
+        self._metrics_server: WSGIServer | None = None
 
     def serve_metrics(self, host: str, port: int) -> None:
         self._metrics_server, _ = start_http_server(port, host, registry=self.stats.registry)
@@ -104,7 +106,7 @@ class Ingester:
     def _take(self, deliveries: list[Delivery], readings: list[Reading]) -> None:
         """Decode deliveries into `readings`; dead-letter what cannot be used."""
         decode = self.decoder.decode
-        now_ms = time.time_ns() // 1_000_000
+        now_ms = wall_clock_ms()
         before = len(readings)
         for delivery in deliveries:
             try:

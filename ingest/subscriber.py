@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as paho
 
+from ingest.inbox import Inbox
 from orchard import topics
 from orchard.mqtt import connect, make_client, reason_text
-from ingest.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ class Subscriber:
             topic = message.topic
         except UnicodeDecodeError:
             topic = repr(message._topic)[:200]  # a topic that is not UTF-8 is dead-lettered as bad_topic
-        self.inbox.put(Delivery(topic, message.payload, message.mid, message.qos, self.connection))
+        # bytes() of paho's bytes payload is the same object, not a copy
+        self.inbox.put(Delivery(topic, bytes(message.payload), message.mid, message.qos, self.connection))
 
     def ack(self, deliveries: list[Delivery]) -> None:
         """Acknowledge in arrival order; deliveries from an earlier connection will be redelivered."""

@@ -12,11 +12,11 @@ from collections.abc import Callable, Sequence
 
 import orjson
 
+from ingest.stats import IngestStats
 from orchard.errors import StoreError, StoreRejected, StoreUnavailable
 from orchard.readings import Reading
 from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
-from ingest.stats import IngestStats
 
 log = logging.getLogger(__name__)
 

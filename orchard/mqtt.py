@@ -65,7 +65,7 @@ class Client(paho.Client):
         rc = super().loop_read(max_packets)
         for _ in range(self.READ_BURST):
             sock = self._sock
-            if rc or sock is None or not sock.pending():
+            if rc or not isinstance(sock, BufferedSocket) or not sock.pending():
                 break
             rc = super().loop_read(max_packets)
         return rc
@@ -88,7 +88,7 @@ class BrokerAddress:
     tls: bool = False
 
     @classmethod
-    def parse(cls, url: str) -> "BrokerAddress":
+    def parse(cls, url: str) -> BrokerAddress:
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
             raise SettingsError(f"ORCHARD_MQTT_URL: expected mqtt://host:port, got {url!r}")

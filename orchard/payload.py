@@ -1,4 +1,4 @@
-"""Telemetry payload decoding per DESIGN.md: three accepted shapes, every value checked."""
+"""Telemetry payload decoding (docs/ARCHITECTURE.md): three accepted shapes, every value checked."""
 
 from __future__ import annotations
 

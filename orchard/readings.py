@@ -27,7 +27,7 @@ class Series:
     tags: tuple[tuple[str, str], ...]
 
     @classmethod
-    def of(cls, metric: str, tags: dict[str, str]) -> "Series":
+    def of(cls, metric: str, tags: dict[str, str]) -> Series:
         return cls(metric, tuple(sorted(tags.items())))
 
     @property

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
+from pathlib import Path
 
 import click
 
 from orchard.errors import OrchardError
 from orchard.readings import Latest
 from orchard.store import open_store
+from orchard.times import wall_clock_ms
 
 # Short column headings for the known metrics; custom metrics keep their names.
 HEADINGS = {
@@ -39,7 +40,16 @@ def table(latest: list[Latest], now_ms: int) -> str:
         lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.rjust(w) if i > 2 else cell.ljust(w)
-                               for i, (cell, w) in enumerate(zip(line, widths))) for line in lines)
+                               for i, (cell, w) in enumerate(zip(line, widths, strict=True))) for line in lines)
+
+
+def missing_sqlite_file(store_url: str) -> Path | None:
+    """The file of a `sqlite:///` store URL if it does not exist (reading must not create an empty one)."""
+    scheme, _, rest = store_url.partition("://")
+    if scheme.lower() != "sqlite" or rest in ("/", "/:memory:"):
+        return None
+    path = Path(rest[1:])
+    return None if path.exists() else path
 
 
 def _age(ms: int) -> str:
@@ -59,6 +69,11 @@ def command(farm: str | None, device: str | None) -> None:
     from orchard.cli import load_settings
 
     settings = load_settings()
+    missing = missing_sqlite_file(settings.store_url)
+    if missing is not None:
+        raise click.ClickException(
+            f"no readings database at {missing.absolute()}: run this where the demo or the ingester runs, "
+            "or set ORCHARD_DATA_DIR (or ORCHARD_STORE_URL) to where they keep it")
     token = settings.influx_token.get_secret_value() if settings.influx_token else None
     tags = {key: value for key, value in (("farm", farm), ("device", device)) if value}
     try:
@@ -66,4 +81,4 @@ def command(farm: str | None, device: str | None) -> None:
             latest = store.latest(tags)
     except OrchardError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(table(latest, time.time_ns() // 1_000_000))
+    click.echo(table(latest, wall_clock_ms()))

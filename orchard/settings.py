@@ -10,6 +10,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -30,9 +31,10 @@ class Settings(BaseSettings):
 
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     mqtt_password: SecretStr | None = Field(default=None, description="for the URL's user, if not in the URL")
-    store_url: str | None = Field(default=None, description="influxdb://... or sqlite:///...")
+    # Empty means the default in data_dir, filled in after validation: always a URL once loaded.
+    store_url: str = Field(default="", description="influxdb://... or sqlite:///...")
     influx_token: SecretStr | None = None
-    db_url: str | None = None
+    db_url: str = ""
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
     shop_secret: SecretStr | None = Field(default=None, description="signs the shop's order webhook")
@@ -56,7 +58,8 @@ class Settings(BaseSettings):
 
     # The streams relay.
     streams_client_id: str = "orchard-streams"
-    archive_every_s: float = Field(default=300.0, gt=0, description="at most one archived snapshot per camera this often")
+    archive_every_s: float = Field(default=300.0, gt=0,
+                                   description="at most one archived snapshot per camera this often")
     archive_days: float = Field(default=30.0, gt=0, description="archived snapshots older than this are deleted")
 
     # The dashboard: where browsers fetch camera images (the relay's /cameras, on the same origin behind a proxy).
@@ -74,15 +77,15 @@ class Settings(BaseSettings):
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
             raise ValueError("must look like mqtt://[user:pass@]host:port or mqtts://...")
         try:
-            parts.port
+            _ = parts.port  # urlsplit checks the port only when it is read
         except ValueError:
             raise ValueError("has a port that is not a number") from None
         return value
 
     @field_validator("store_url")
     @classmethod
-    def _store_url(cls, value: str | None) -> str | None:
-        if value is None:
+    def _store_url(cls, value: str) -> str:
+        if not value:
             return value
         scheme = value.split(":", 1)[0]
         if scheme not in ("influxdb", "influxdb+http", "influxdb+https", "sqlite"):
@@ -114,7 +117,7 @@ class Settings(BaseSettings):
         return value.upper()
 
     @model_validator(mode="after")
-    def _defaults_in_data_dir(self) -> "Settings":
+    def _defaults_in_data_dir(self) -> Settings:
         if self.mqtt_password is not None:
             parts = urlsplit(self.mqtt_url)
             if not parts.username:
@@ -122,18 +125,18 @@ class Settings(BaseSettings):
             secret = quote(self.mqtt_password.get_secret_value(), safe="")
             host = parts.netloc.rsplit("@", 1)[1]
             self.mqtt_url = urlunsplit(parts._replace(netloc=f"{parts.username}:{secret}@{host}"))
-        if self.store_url is None:
+        if not self.store_url:
             self.store_url = f"sqlite:///{self.data_dir / 'readings.db'}"
-        if self.db_url is None:
+        if not self.db_url:
             self.db_url = f"sqlite:///{self.data_dir / 'registry.db'}"
         return self
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from the environment, raising SettingsError with one clear line."""
         environ = os.environ if environ is None else environ
         known = {PREFIX + name.upper() for name in cls.model_fields}
-        from_files: dict[str, object] = {}
+        from_files: dict[str, Any] = {}
         for key, value in environ.items():
             if not key.startswith(PREFIX) or key in known or key in NOT_SETTINGS:
                 continue

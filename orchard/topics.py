@@ -1,11 +1,11 @@
-"""MQTT topic names from DESIGN.md, built and parsed in one place."""
+"""MQTT topic names (docs/ARCHITECTURE.md, Topics), built and parsed in one place."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from orchard.errors import PayloadError
+from orchard.errors import Invalid, PayloadError
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 ROOT = "orchard"
@@ -17,9 +17,9 @@ CAMERA_SUBSCRIPTION = "orchard/+/+/camera/+/jpeg"
 
 
 def check_id(value: str, what: str = "id") -> str:
-    """Return `value` if it is a valid farm, device or camera id, else raise ValueError."""
+    """Return `value` if it is a valid farm, device or camera id, else raise Invalid (a ValueError)."""
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise ValueError(f"{what} {value!r} must match {ID_PATTERN.pattern}")
+        raise Invalid(f"{what} {value!r} must match {ID_PATTERN.pattern}")
     return value
 
 

@@ -8,7 +8,7 @@ used. The policy answers from the registry (users, farms, claims and their dates
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -17,9 +17,9 @@ from fastapi.security import APIKeyCookie, APIKeyQuery, HTTPAuthorizationCredent
 from orchard.auth import AuthError, Forbidden
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE
+from orchard.errors import NotFound
 from orchard.registry.access import Window
 from orchard.topics import ID_PATTERN
-from streams.errors import NotFound
 from streams.service import RelayDep
 
 COOKIE = "orchard_camera"
@@ -88,5 +88,5 @@ def clip(start_ms: int, end_ms: int, windows: list[tuple[int, int]]) -> list[tup
 
 
 def _ms(moment: datetime) -> int:
-    return int(moment.replace(tzinfo=moment.tzinfo or timezone.utc).timestamp() * 1000)
+    return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
 

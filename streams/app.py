@@ -1,23 +1,20 @@
-"""The FastAPI app: routers, the relay's lifespan, and the one error handler."""
+"""The FastAPI app: routers, the relay's lifespan, and the error handlers every service shares."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from orchard.errors import OrchardError
+from orchard.http_errors import install_error_handlers
 from orchard.settings import Settings
 from streams.routes import cameras, health, snapshots, timelapses
 from streams.service import Relay
 
-log = logging.getLogger(__name__)
 
-
-def create_app(settings: Settings, *, relay: Relay | None = None, **relay_options: object) -> FastAPI:
+def create_app(settings: Settings, *, relay: Relay | None = None, **relay_options: Any) -> FastAPI:
     """The relay's web app. `relay_options` go to Relay (live-mode timing, stall limit, ...) for tests."""
     relay = relay if relay is not None else Relay(settings, **relay_options)
 
@@ -31,18 +28,8 @@ def create_app(settings: Settings, *, relay: Relay | None = None, **relay_option
 
     app = FastAPI(title="Orchard Live camera relay", lifespan=lifespan,
                   summary="Camera frames in over MQTT; latest JPEG, MJPEG, archive and timelapses out.")
-    app.add_exception_handler(OrchardError, refuse)
     for module in (cameras, snapshots, timelapses, health):
         app.include_router(module.router)
+    install_error_handlers(app, realm="orchard-camera")
     return app
 
-
-async def refuse(request: Request, exc: OrchardError) -> JSONResponse:
-    """Every refusal as JSON {"detail"}: 401 unknown caller, 403 not theirs, 404, 400, else 500."""
-    status = getattr(exc, "status_code", 500)
-    headers = {"Cache-Control": "no-store"}
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="orchard-camera"'
-    if status >= 500:
-        log.error("%s %s failed: %s", request.method, request.url.path, exc)
-    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)

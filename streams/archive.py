@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from orchard.topics import ID_PATTERN
@@ -46,7 +46,7 @@ def day_of(ms: int) -> str:
 
 def day_start_ms(day: str) -> int | None:
     try:
-        return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp() * 1000)
+        return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp() * 1000)
     except ValueError:
         return None
 
@@ -87,6 +87,10 @@ class Archive:
         if exc is not None and not self._failed_once:
             self._failed_once = True
             log.error("cannot write snapshots under %s: %s (further failures are not logged)", self.root, exc)
+
+    def write(self, camera: str, ms: int, jpeg: bytes) -> None:
+        """Keep `jpeg` as the snapshot of `camera` taken at `ms`, on the calling thread (the demo's history)."""
+        self._write(camera, ms, jpeg)
 
     def _write(self, camera: str, ms: int, jpeg: bytes) -> None:
         folder = self.root / camera / day_of(ms)
@@ -134,6 +138,8 @@ class Archive:
             for day in self._days(camera):
                 folder = self.root / camera / day
                 start = day_start_ms(day)
+                if start is None:  # _days lists only dated folders
+                    continue
                 if start + DAY_MS <= cutoff:
                     removed += sum(1 for _ in self._in_day(camera, day))
                     shutil.rmtree(folder, ignore_errors=True)

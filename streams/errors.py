@@ -1,17 +1,10 @@
-"""The relay's own errors; each carries the HTTP status the app's one exception handler answers with."""
+"""Old names of the relay's errors, kept only so branches written against them merge; use orchard.errors."""
 
-from __future__ import annotations
+from orchard.errors import Invalid as BadRequest
+from orchard.errors import NotFound, TooMany
 
-from orchard.errors import OrchardError
-
-
-class NotFound(OrchardError):
-    """No such camera, frame, snapshot or video (HTTP 404)."""
-
-    status_code = 404
+__all__ = ["BadRequest", "Busy", "NotFound"]
 
 
-class BadRequest(OrchardError):
-    """A parameter that cannot be understood (HTTP 400)."""
-
-    status_code = 400
+class Busy(TooMany):
+    """Too much work queued, for this viewer or for everyone; try again after `retry_after` seconds (HTTP 429)."""

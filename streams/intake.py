@@ -21,7 +21,7 @@ import orjson
 import paho.mqtt.client as paho
 
 from orchard import topics
-from orchard.deadletter import dead_letter
+from orchard.deadletter import DeadLetters
 from orchard.errors import PayloadError
 from orchard.mqtt import connect, make_client, reason_text
 from streams.hub import Frame
@@ -66,7 +66,8 @@ class Intake:
         self._pool = ThreadPoolExecutor(max_workers=check_workers, thread_name_prefix="jpeg-check")
         self._pending: dict[str, deque[tuple]] = {}
         self._checking: dict[str, asyncio.Task] = {}
-        self._logged: set[str] = set()
+        # A JPEG's first bytes say what it claims to be; the rest is no use to whoever debugs it.
+        self._dead_letters = DeadLetters(self.publish, what="a camera frame", excerpt_bytes=64)
 
     # --- paho's network thread: parse the topic, hand over, return ---
 
@@ -103,11 +104,11 @@ class Intake:
         try:
             if where is None:
                 loop.call_soon_threadsafe(self._reject, "bad_topic", "not a camera or status topic", "")
-            elif where.kind == "camera":
+            elif where.kind == "camera" and where.camera is not None:
                 loop.call_soon_threadsafe(self._arrived, where.camera, where.device, where.farm,
-                                          message.payload, arrived_at)
+                                          bytes(message.payload), arrived_at)
             elif where.kind == "status":
-                loop.call_soon_threadsafe(self._status, where.farm, where.device, message.payload)
+                loop.call_soon_threadsafe(self._status, where.farm, where.device, bytes(message.payload))
         except RuntimeError:
             pass  # the loop has closed: we are shutting down
 
@@ -161,12 +162,7 @@ class Intake:
 
     def _reject(self, reason: str, detail: str, topic: str, payload: bytes = b"") -> None:
         self.stats.rejected.labels(reason).inc()
-        if reason not in self._logged:
-            self._logged.add(reason)
-            log.warning("refusing a camera frame (%s): %s on %s; further %s refusals are counted, not logged",
-                        reason, detail, topic[:200], reason)
-        # A JPEG's first bytes say what it claims to be; the rest is no use to whoever debugs it.
-        self.client.publish(topics.DEADLETTER, dead_letter(topic, reason, detail, payload, excerpt_bytes=64), qos=1)
+        self._dead_letters.send(topic, reason, detail, payload)
 
     def publish(self, topic: str, payload: bytes) -> None:
         """QoS 1; paho queues it while the broker is away and sends it on reconnection."""

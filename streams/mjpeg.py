@@ -73,7 +73,7 @@ class MJPEGResponse(StreamingResponse):
     async def _pump(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         # aclosing: the viewer's slot is released the moment the stream ends, not when GC gets to it.
-        async with aclosing(self.body_iterator) as chunks:
+        async with aclosing(self.body_iterator) as chunks:  # type: ignore[type-var]  # an async generator
             async for chunk in chunks:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})

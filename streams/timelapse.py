@@ -19,8 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from orchard.errors import NotFound
 from streams.archive import Archive, Snapshot
-from streams.errors import NotFound
 from streams.stats import StreamsStats
 from streams.video import CODECS, open_writer, pick_codec
 

@@ -54,7 +54,7 @@ class H264Writer:
 
 class OpenCVWriter:
     def __init__(self, path: Path, fps: int, size: tuple[int, int], fourcc: str) -> None:
-        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, size)
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
         if not self._writer.isOpened():
             raise OrchardError(f"OpenCV could not open a {fourcc} video writer")
 

@@ -25,7 +25,7 @@ Value = Any | Callable[[], Any]
 
 def statuses(spec: str | Mapping[str, int]) -> dict[str, int]:
     """Expected statuses per persona, from "401 200 ..." in PERSONAS order or a dict naming every persona."""
-    found = dict(zip(PERSONAS, map(int, spec.split()))) if isinstance(spec, str) else dict(spec)
+    found = dict(zip(PERSONAS, map(int, spec.split()), strict=False)) if isinstance(spec, str) else dict(spec)
     if set(found) != set(PERSONAS) or (isinstance(spec, str) and len(spec.split()) != len(PERSONAS)):
         raise ValueError(f"give a status for each of {PERSONAS}, not {spec!r}")
     return found

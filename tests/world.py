@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +33,7 @@ class World:
 
 
 def build_world(sessions: sessionmaker[Session]) -> World:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     world = World(now=now, claim_start=now - timedelta(days=30), claim_end=now + timedelta(days=60))
     with sessions.begin() as s:
         orchards.create_farm(s, "hill", "Hillside Orchard", timezone="Asia/Shanghai")

@@ -1,7 +1,18 @@
 """One router per resource, in the order the API's docs list them."""
 
 from api.routes import (
-    auth, cameras, claims, devices, farms, orders, plots, readings, tokens, trees, trees_import, users,
+    auth,
+    cameras,
+    claims,
+    devices,
+    farms,
+    orders,
+    plots,
+    readings,
+    tokens,
+    trees,
+    trees_import,
+    users,
 )
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from orchard.auth.sessions import SESSION_COOKIE, SESSION_TTL_S, mint_session
-from orchard.registry import people
-from api.access import CurrentViewer
+from api.access import CurrentViewer, signed_in_user
 from api.routes.users import UserOut
 from api.services import ServicesDep
+from orchard.auth.sessions import SESSION_COOKIE, SESSION_TTL_S, mint_session
 
 router = APIRouter(tags=["auth"])
 
@@ -25,12 +24,13 @@ def login(body: Login, request: Request, response: Response, services: ServicesD
     """Check a password and set the `orchard_session` cookie (HttpOnly, SameSite=Lax, Secure over https)."""
     address = request.client.host if request.client else ""
     viewer, password_hash = services.policy.from_password(body.username, body.password, address)
+    assert viewer.user_id is not None  # a password login is always a person's
     response.set_cookie(SESSION_COOKIE, mint_session(services.secret, viewer.user_id, password_hash),
                         max_age=SESSION_TTL_S, httponly=True, samesite="lax", path="/",
                         secure=request.url.scheme == "https")
     response.headers["Cache-Control"] = "no-store"
     with services.reading() as session:
-        return UserOut.of(people.get_user(session, viewer.user_id))
+        return UserOut.of(signed_in_user(session, viewer))
 
 
 @router.post("/logout", status_code=204)
@@ -46,4 +46,4 @@ def logout(request: Request) -> Response:
 def me(viewer: CurrentViewer, services: ServicesDep) -> UserOut:
     """The person the session cookie or API token belongs to."""
     with services.reading() as session:
-        return UserOut.of(people.get_user(session, viewer.user_id))
+        return UserOut.of(signed_in_user(session, viewer))

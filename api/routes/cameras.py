@@ -5,21 +5,20 @@ A logged-in person gets a short-lived camera token here for the streams service 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
+from api.access import CurrentViewer, load
+from api.services import ServicesDep
+from api.times import UTCTime
 from orchard.auth import mint_camera_token
 from orchard.auth.policy import Policy, Viewer
+from orchard.errors import NotFound
 from orchard.registry import orchards
 from orchard.registry.models import Camera
 from orchard.topics import ID_PATTERN
-from api.access import CurrentViewer, visible
-from api.errors import NotFound
-from api.services import ServicesDep
-from api.times import UTCTime
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
@@ -34,7 +33,7 @@ class CameraOut(BaseModel):
     created_at: UTCTime
 
     @classmethod
-    def of(cls, camera: Camera, policy: Policy, viewer: Viewer) -> "CameraOut":
+    def of(cls, camera: Camera, policy: Policy, viewer: Viewer) -> CameraOut:
         return cls(id=camera.id, device_id=camera.device_id, farm_id=camera.device.farm_id,
                    tree_ids=[tree.id for tree in camera.trees if policy.sees_tree(viewer, tree.id)],
                    created_at=camera.created_at)
@@ -60,11 +59,6 @@ class CameraToken(BaseModel):
     expires_at: UTCTime
 
 
-def _camera(services, viewer, camera_id: str, session: Session) -> Camera:
-    return visible(orchards.get_camera(session, camera_id), f"camera {camera_id!r}",
-                   lambda camera: services.policy.may_watch(viewer, camera.id))
-
-
 @router.get("")
 def list_cameras(viewer: CurrentViewer, services: ServicesDep, farm: str | None = None) -> list[CameraOut]:
     """The cameras the asker may watch (of one farm with ?farm=)."""
@@ -76,7 +70,7 @@ def list_cameras(viewer: CurrentViewer, services: ServicesDep, farm: str | None 
 @router.get("/{camera_id}")
 def get_camera(camera_id: str, viewer: CurrentViewer, services: ServicesDep) -> CameraOut:
     with services.reading() as session:
-        return CameraOut.of(_camera(services, viewer, camera_id, session), services.policy, viewer)
+        return CameraOut.of(load(session, Camera, camera_id, viewer, services.policy), services.policy, viewer)
 
 
 @router.post("", status_code=201)
@@ -96,7 +90,7 @@ def create_camera(body: CameraIn, viewer: CurrentViewer, services: ServicesDep) 
 def update_camera(camera_id: str, body: CameraPatch, viewer: CurrentViewer, services: ServicesDep) -> CameraOut:
     """Say which trees a camera sees (admins only)."""
     with services.writing() as session:
-        camera = _camera(services, viewer, camera_id, session)
+        camera = load(session, Camera, camera_id, viewer, services.policy)
         services.policy.require_edit(viewer, "camera", camera.device.farm_id)
         orchards.set_camera_trees(session, camera, body.tree_ids)
         return CameraOut.of(camera, services.policy, viewer)
@@ -106,7 +100,7 @@ def update_camera(camera_id: str, body: CameraPatch, viewer: CurrentViewer, serv
 def delete_camera(camera_id: str, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a camera (admins only); its archived snapshots stay with the streams service."""
     with services.writing() as session:
-        camera = _camera(services, viewer, camera_id, session)
+        camera = load(session, Camera, camera_id, viewer, services.policy)
         services.policy.require_edit(viewer, "camera", camera.device.farm_id, delete=True)
         session.delete(camera)
         session.flush()
@@ -124,8 +118,8 @@ def camera_token(camera_id: str, viewer: CurrentViewer, services: ServicesDep,
     may not watch is 404.
     """
     with services.reading() as session:
-        camera = _camera(services, viewer, camera_id, session).id
-    now = datetime.now(timezone.utc)
+        camera = load(session, Camera, camera_id, viewer, services.policy).id
+    now = datetime.now(UTC)
     token = mint_camera_token(services.secret, [camera], ttl_s, subject=str(viewer.user_id), now=now.timestamp())
     return CameraToken(camera=camera, token=token,
-                       expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, timezone.utc))
+                       expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, UTC))

@@ -6,14 +6,13 @@ from datetime import datetime
 
 from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from sqlalchemy.orm import Session
 
-from orchard.registry import orchards, people
-from orchard.registry.models import Claim, ClaimStatus
-from api.access import CurrentViewer, visible
-from api.errors import NotFound, Unprocessable
+from api.access import CurrentViewer, load
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.errors import Invalid, NotFound
+from orchard.registry import orchards, people
+from orchard.registry.models import Claim, ClaimStatus
 
 router = APIRouter(prefix="/claims", tags=["claims"])
 
@@ -32,7 +31,7 @@ class ClaimOut(BaseModel):
     created_at: UTCTime
 
     @classmethod
-    def of(cls, claim: Claim) -> "ClaimOut":
+    def of(cls, claim: Claim) -> ClaimOut:
         return cls(id=claim.id, user_id=claim.user_id, username=claim.user.username, tree_id=claim.tree_id,
                    tree_label=claim.tree.label, farm_id=claim.tree.farm_id, starts_at=claim.starts_at,
                    ends_at=claim.ends_at, status=claim.status, order_ref=claim.order_ref,
@@ -66,11 +65,6 @@ class ClaimPatch(BaseModel):
     status: ClaimStatus | None = None
 
 
-def _claim(services, viewer, claim_id: int, session: Session) -> Claim:
-    return visible(people.get_claim(session, claim_id), f"claim {claim_id}",
-                   lambda claim: services.policy.sees_claim(viewer, claim.user_id, claim.tree.farm_id))
-
-
 @router.get("")
 def list_claims(viewer: CurrentViewer, services: ServicesDep, tree: int | None = None, user: int | None = None,
                 status: ClaimStatus | None = None) -> list[ClaimOut]:
@@ -83,7 +77,7 @@ def list_claims(viewer: CurrentViewer, services: ServicesDep, tree: int | None =
 @router.get("/{claim_id}")
 def get_claim(claim_id: int, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
     with services.reading() as session:
-        return ClaimOut.of(_claim(services, viewer, claim_id, session))
+        return ClaimOut.of(load(session, Claim, claim_id, viewer, services.policy))
 
 
 @router.post("", status_code=201)
@@ -96,7 +90,7 @@ def create_claim(body: ClaimIn, viewer: CurrentViewer, services: ServicesDep) ->
             raise NotFound(f"no tree {body.tree_id}")
         user = people.get_user(session, body.user_id)
         if user is None:
-            raise Unprocessable(f"user_id: there is no user {body.user_id}")
+            raise Invalid(f"user_id: there is no user {body.user_id}")
         claim = people.create_claim(session, user, tree, body.starts_at, body.ends_at, status=body.status,
                                     order_ref=body.order_ref)
         return ClaimOut.of(claim)
@@ -106,11 +100,11 @@ def create_claim(body: ClaimIn, viewer: CurrentViewer, services: ServicesDep) ->
 def update_claim(claim_id: int, body: ClaimPatch, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
     """Move a claim's dates or change its status (admins, and the tree's farm's farmers)."""
     with services.writing() as session:
-        claim = _claim(services, viewer, claim_id, session)
+        claim = load(session, Claim, claim_id, viewer, services.policy)
         services.policy.require_edit(viewer, "claim", claim.tree.farm_id)
         changes = {name: value for name, value in body.model_dump(exclude_unset=True).items() if value is not None}
         if changes.get("ends_at", claim.ends_at) <= changes.get("starts_at", claim.starts_at):
-            raise Unprocessable("ends_at: must be after starts_at")
+            raise Invalid("ends_at: must be after starts_at")
         for name, value in changes.items():
             setattr(claim, name, value)
         session.flush()
@@ -121,7 +115,7 @@ def update_claim(claim_id: int, body: ClaimPatch, viewer: CurrentViewer, service
 def delete_claim(claim_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a claim made by mistake (admins only); a refunded order is better set to cancelled."""
     with services.writing() as session:
-        claim = _claim(services, viewer, claim_id, session)
+        claim = load(session, Claim, claim_id, viewer, services.policy)
         services.policy.require_edit(viewer, "claim", claim.tree.farm_id, delete=True)
         session.delete(claim)
         session.flush()

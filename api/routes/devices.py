@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from api.access import CurrentViewer, load
+from api.services import ServicesDep
+from api.times import UTCTime
+from orchard.errors import Invalid, NotFound
 from orchard.registry import orchards
 from orchard.registry.models import Device, Plot, Tree, utcnow
 from orchard.topics import ID_PATTERN
-from api.access import CurrentViewer, visible
-from api.errors import NotFound, Unprocessable
-from api.services import ServicesDep
-from api.times import UTCTime
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
@@ -28,7 +30,7 @@ class DeviceOut(BaseModel):
     revoked_at: UTCTime | None
 
     @classmethod
-    def of(cls, device: Device) -> "DeviceOut":
+    def of(cls, device: Device) -> DeviceOut:
         return cls(id=device.id, farm_id=device.farm_id, tree_id=device.tree_id, plot_id=device.plot_id,
                    sensors=device.sensors, camera_ids=[camera.id for camera in device.cameras],
                    created_at=device.created_at, revoked_at=device.revoked_at)
@@ -62,16 +64,11 @@ class DevicePatch(BaseModel):
     revoked: bool | None = Field(default=None, description="true: the broker refuses it after the next sync")
 
 
-def _device(services, viewer, device_id: str, session: Session) -> Device:
-    return visible(orchards.get_device(session, device_id), f"device {device_id!r}",
-                   lambda device: services.policy.sees_farm(viewer, device.farm_id))
-
-
 def _same_farm(session: Session, farm_id: str, tree_id: int | None, plot_id: int | None) -> None:
     for name, model, row_id in (("tree_id", Tree, tree_id), ("plot_id", Plot, plot_id)):
-        row = session.get(model, row_id) if row_id is not None else None
+        row = cast(Tree | Plot | None, session.get(model, row_id)) if row_id is not None else None
         if row_id is not None and (row is None or row.farm_id != farm_id):
-            raise Unprocessable(f"{name}: farm {farm_id!r} has no {model.__name__.lower()} {row_id}")
+            raise Invalid(f"{name}: farm {farm_id!r} has no {model.__name__.lower()} {row_id}")
 
 
 @router.get("")
@@ -85,7 +82,7 @@ def list_devices(viewer: CurrentViewer, services: ServicesDep, farm: str | None 
 @router.get("/{device_id}")
 def get_device(device_id: str, viewer: CurrentViewer, services: ServicesDep) -> DeviceOut:
     with services.reading() as session:
-        return DeviceOut.of(_device(services, viewer, device_id, session))
+        return DeviceOut.of(load(session, Device, device_id, viewer, services.policy))
 
 
 @router.post("", status_code=201)
@@ -105,7 +102,7 @@ def create_device(body: DeviceIn, viewer: CurrentViewer, services: ServicesDep) 
 def update_device(device_id: str, body: DevicePatch, viewer: CurrentViewer, services: ServicesDep) -> DeviceOut:
     """Move a device to another tree or plot of its farm, change its sensors, revoke or restore it (admins)."""
     with services.writing() as session:
-        device = _device(services, viewer, device_id, session)
+        device = load(session, Device, device_id, viewer, services.policy)
         services.policy.require_edit(viewer, "device", device.farm_id)
         changes = body.model_dump(exclude_unset=True)
         _same_farm(session, device.farm_id, changes.get("tree_id"), changes.get("plot_id"))
@@ -122,7 +119,7 @@ def update_device(device_id: str, body: DevicePatch, viewer: CurrentViewer, serv
 def reset_device_password(device_id: str, viewer: CurrentViewer, services: ServicesDep) -> MqttLogin:
     """Give a device a new MQTT password, returned this once (admins only)."""
     with services.writing() as session:
-        device = _device(services, viewer, device_id, session)
+        device = load(session, Device, device_id, viewer, services.policy)
         services.policy.require_edit(viewer, "device", device.farm_id)
         return MqttLogin(mqtt_username=device.id, mqtt_password=orchards.reset_device_password(session, device))
 
@@ -131,7 +128,7 @@ def reset_device_password(device_id: str, viewer: CurrentViewer, services: Servi
 def delete_device(device_id: str, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a device and its cameras (admins only); to keep its history, revoke it instead."""
     with services.writing() as session:
-        device = _device(services, viewer, device_id, session)
+        device = load(session, Device, device_id, viewer, services.policy)
         services.policy.require_edit(viewer, "device", device.farm_id, delete=True)
         session.delete(device)
         session.flush()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.access import CurrentViewer, load
+from api.services import ServicesDep
+from api.times import UTCTime
 from orchard.registry import orchards
 from orchard.registry.models import Farm
 from orchard.topics import ID_PATTERN
-from api.access import CurrentViewer, visible
-from api.services import ServicesDep
-from api.times import UTCTime
 
 router = APIRouter(prefix="/farms", tags=["farms"])
 
@@ -42,11 +42,6 @@ class FarmPatch(BaseModel):
     timezone: str | None = None
 
 
-def _farm(services, viewer, farm_id: str, session) -> Farm:
-    return visible(orchards.get_farm(session, farm_id), f"farm {farm_id!r}",
-                   lambda farm: services.policy.sees_farm(viewer, farm.id))
-
-
 @router.get("")
 def list_farms(viewer: CurrentViewer, services: ServicesDep) -> list[FarmOut]:
     """The farms the asker may see, by id."""
@@ -58,7 +53,7 @@ def list_farms(viewer: CurrentViewer, services: ServicesDep) -> list[FarmOut]:
 @router.get("/{farm_id}")
 def get_farm(farm_id: str, viewer: CurrentViewer, services: ServicesDep) -> FarmOut:
     with services.reading() as session:
-        return FarmOut.model_validate(_farm(services, viewer, farm_id, session))
+        return FarmOut.model_validate(load(session, Farm, farm_id, viewer, services.policy))
 
 
 @router.post("", status_code=201)
@@ -74,7 +69,7 @@ def create_farm(body: FarmIn, viewer: CurrentViewer, services: ServicesDep) -> F
 def update_farm(farm_id: str, body: FarmPatch, viewer: CurrentViewer, services: ServicesDep) -> FarmOut:
     """Rename a farm, or change its location or time zone (admins only)."""
     with services.writing() as session:
-        farm = _farm(services, viewer, farm_id, session)
+        farm = load(session, Farm, farm_id, viewer, services.policy)
         services.policy.require_edit(viewer, "farm", farm.id)
         for name, value in body.model_dump(exclude_unset=True).items():
             if value is not None or name == "location":
@@ -87,7 +82,7 @@ def update_farm(farm_id: str, body: FarmPatch, viewer: CurrentViewer, services: 
 def delete_farm(farm_id: str, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a farm with its plots, trees and devices (admins only; 409 while its trees have claims)."""
     with services.writing() as session:
-        farm = _farm(services, viewer, farm_id, session)
+        farm = load(session, Farm, farm_id, viewer, services.policy)
         services.policy.require_edit(viewer, "farm", farm.id, delete=True)
         session.delete(farm)
         session.flush()

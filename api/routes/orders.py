@@ -11,14 +11,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, PlainValidator, ValidationError
-from sqlalchemy.exc import IntegrityError
 
-from orchard.auth import AuthError
-from orchard.registry import orchards, people
-from orchard.registry.models import ClaimStatus, Role
-from api.errors import NotConfigured, Unprocessable
 from api.routes.claims import ClaimOut
 from api.services import Services, ServicesDep
+from orchard.auth import AuthError
+from orchard.errors import Conflict, Invalid, Unavailable
+from orchard.registry import orchards, people
+from orchard.registry.models import ClaimStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class Order(BaseModel):
 async def signed_body(request: Request, services: ServicesDep) -> bytes:
     """The raw body, once its HMAC-SHA256 (ORCHARD_SHOP_SECRET) matches `X-Orchard-Signature: sha256=<hex>`."""
     if services.shop_secret is None:
-        raise NotConfigured("the shop webhook is not configured: set ORCHARD_SHOP_SECRET")
+        raise Unavailable("the shop webhook is not configured: set ORCHARD_SHOP_SECRET")
     given = request.headers.get(SIGNATURE_HEADER, "")
     if not given.startswith("sha256="):
         raise AuthError(f"the order must be signed: {SIGNATURE_HEADER}: sha256=<hex HMAC of the body>")
@@ -68,7 +67,7 @@ async def signed_body(request: Request, services: ServicesDep) -> bytes:
 
 
 def parse_order(body: bytes) -> Order:
-    """The order in a body; Unprocessable naming each wrong field."""
+    """The order in a body; Invalid naming each wrong field."""
     try:
         return Order.model_validate_json(body)
     except ValidationError as exc:
@@ -76,7 +75,7 @@ def parse_order(body: bytes) -> Order:
         for error in exc.errors(include_url=False):
             where = ".".join(str(part) for part in error["loc"]) or "body"
             problems.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
-        raise Unprocessable("; ".join(problems)) from None
+        raise Invalid("; ".join(problems)) from None
 
 
 def _moment(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
@@ -93,20 +92,20 @@ def _claim_for(services: Services, order: Order) -> tuple[ClaimOut, bool]:
             return ClaimOut.of(existing), False
         farm = orchards.get_farm(session, order.farm)
         if farm is None:
-            raise Unprocessable(f"farm: there is no farm {order.farm!r}")
+            raise Invalid(f"farm: there is no farm {order.farm!r}")
         tree = orchards.find_tree(session, farm.id, order.tree)
         if tree is None:
-            raise Unprocessable(f"tree: farm {farm.id!r} has no tree labelled {order.tree!r}")
+            raise Invalid(f"tree: farm {farm.id!r} has no tree labelled {order.tree!r}")
         zone = ZoneInfo(farm.timezone)
         starts_at, ends_at = _moment(order.start, zone, end=False), _moment(order.end, zone, end=True)
         if ends_at <= starts_at:
-            raise Unprocessable("end: must not be before start")
+            raise Invalid("end: must not be before start")
         customer = people.find_user(session, order.customer.username)
         if customer is None:
             customer = people.create_user(session, order.customer.username, Role.CUSTOMER,
                                           display_name=order.customer.display_name)
         elif customer.role != Role.CUSTOMER:
-            raise Unprocessable(f"customer.username: {customer.username!r} is a {customer.role}, not a customer")
+            raise Invalid(f"customer.username: {customer.username!r} is a {customer.role}, not a customer")
         claim = people.create_claim(session, customer, tree, starts_at, ends_at, status=ClaimStatus.ACTIVE,
                                     order_ref=order.order_id)
         return ClaimOut.of(claim), True
@@ -126,7 +125,7 @@ def receive_order(body: Annotated[bytes, Depends(signed_body)], response: Respon
     order = parse_order(body)
     try:
         claim, created = _claim_for(services, order)
-    except IntegrityError:  # the same order delivered twice at once: the other delivery made the claim
+    except Conflict:  # the same order delivered twice at once: the other delivery made the claim
         with services.reading() as session:
             existing = people.find_claim_by_order(session, order.order_id)
             if existing is None:

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from api.access import CurrentViewer, load
+from api.services import ServicesDep
+from orchard.errors import NotFound
 from orchard.registry import orchards
 from orchard.registry.models import Plot
-from api.access import CurrentViewer, visible
-from api.errors import NotFound
-from api.services import ServicesDep
 
 router = APIRouter(prefix="/plots", tags=["plots"])
 
@@ -36,11 +36,6 @@ class PlotPatch(BaseModel):
     name: str = Field(min_length=1, max_length=100)
 
 
-def _plot(services, viewer, plot_id: int, session) -> Plot:
-    return visible(session.get(Plot, plot_id), f"plot {plot_id}",
-                   lambda plot: services.policy.sees_farm(viewer, plot.farm_id))
-
-
 @router.get("")
 def list_plots(viewer: CurrentViewer, services: ServicesDep, farm: str | None = None) -> list[PlotOut]:
     """The plots of the farms the asker may see (of one farm with ?farm=)."""
@@ -55,7 +50,7 @@ def list_plots(viewer: CurrentViewer, services: ServicesDep, farm: str | None = 
 @router.get("/{plot_id}")
 def get_plot(plot_id: int, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
     with services.reading() as session:
-        return PlotOut.model_validate(_plot(services, viewer, plot_id, session))
+        return PlotOut.model_validate(load(session, Plot, plot_id, viewer, services.policy))
 
 
 @router.post("", status_code=201)
@@ -72,7 +67,7 @@ def create_plot(body: PlotIn, viewer: CurrentViewer, services: ServicesDep) -> P
 def update_plot(plot_id: int, body: PlotPatch, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
     """Rename a plot (admins, and the farm's farmers)."""
     with services.writing() as session:
-        plot = _plot(services, viewer, plot_id, session)
+        plot = load(session, Plot, plot_id, viewer, services.policy)
         services.policy.require_edit(viewer, "plot", plot.farm_id)
         plot.name = body.name
         session.flush()
@@ -83,7 +78,7 @@ def update_plot(plot_id: int, body: PlotPatch, viewer: CurrentViewer, services: 
 def delete_plot(plot_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a plot; its trees stay, in no plot (admins only)."""
     with services.writing() as session:
-        plot = _plot(services, viewer, plot_id, session)
+        plot = load(session, Plot, plot_id, viewer, services.policy)
         services.policy.require_edit(viewer, "plot", plot.farm_id, delete=True)
         session.delete(plot)
         session.flush()

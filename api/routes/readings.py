@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from api.access import CurrentViewer, load
+from api.services import ServicesDep, StoreDep
+from api.times import UTCTime
+from orchard.errors import Invalid, NotFound
 from orchard.readings import Series
 from orchard.registry.access import Window
+from orchard.registry.models import Tree
 from orchard.store import choose_bucket_ms
-from api.access import CurrentViewer
-from api.errors import NotFound, Unprocessable
-from api.routes.trees import tree_for
-from api.services import ServicesDep, StoreDep
-from api.times import UTCTime, parse_time, to_ms
+from orchard.times import time_range, to_ms
 
 router = APIRouter(prefix="/trees", tags=["readings"])
 
@@ -55,7 +56,7 @@ class LatestOut(BaseModel):
 def _window(services, viewer, tree_id: int) -> tuple[str, Window]:
     """The tree's farm and the span of its readings the asker may see; NotFound if none."""
     with services.reading() as session:
-        farm = tree_for(services, viewer, tree_id, session).farm_id
+        farm = load(session, Tree, tree_id, viewer, services.policy).farm_id
     window = services.policy.readings_window(viewer, tree_id)
     if window is None:
         raise NotFound(f"no tree {tree_id}")
@@ -77,14 +78,11 @@ def tree_readings(
     """Mean/min/max per bucket of every series tagged with this tree, within the asker's window
     (a customer's claim dates: asking outside them gives nothing from outside them)."""
     farm, window = _window(services, viewer, tree_id)
-    end_at = parse_time(end, "end") or datetime.now(timezone.utc)
-    start_at = parse_time(start, "start") or end_at - DEFAULT_SPAN
-    if start_at >= end_at:
-        raise Unprocessable("start: must be before end")
+    start_at, end_at = time_range(start, end, DEFAULT_SPAN)
     start_at, end_at = max(start_at, window.start), min(end_at, window.end)
     width = bucket_ms or choose_bucket_ms(to_ms(start_at), to_ms(end_at))
     if start_at < end_at and (to_ms(end_at) - to_ms(start_at)) / width > MAX_BUCKETS:
-        raise Unprocessable(f"bucket_ms: {width} ms would make more than {MAX_BUCKETS} buckets; widen it")
+        raise Invalid(f"bucket_ms: {width} ms would make more than {MAX_BUCKETS} buckets; widen it")
     series: list[Series] = [s for s in store.list_series(_tags(farm, tree_id)) if metric in (None, s.metric)]
     found = []
     for one in series if start_at < end_at else []:
@@ -105,6 +103,6 @@ def tree_latest(tree_id: int, viewer: CurrentViewer, services: ServicesDep, stor
         metric = latest.series.metric
         if start_ms <= latest.ts_ms < end_ms and (metric not in newest or latest.ts_ms > newest[metric].ts_ms):
             newest[metric] = LatestOut(metric=metric, value=latest.value, ts_ms=latest.ts_ms,
-                                       at=datetime.fromtimestamp(latest.ts_ms / 1000, timezone.utc),
+                                       at=datetime.fromtimestamp(latest.ts_ms / 1000, UTC),
                                        tags=latest.series.tag_dict)
     return [newest[metric] for metric in sorted(newest)]

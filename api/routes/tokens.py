@@ -7,11 +7,11 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from orchard.registry import people, tokens
-from orchard.registry.models import ApiToken, utcnow
-from api.access import CurrentViewer, visible
+from api.access import CurrentViewer, load, signed_in_user
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.registry import tokens
+from orchard.registry.models import ApiToken, utcnow
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -49,7 +49,7 @@ class TokenCreated(TokenOut):
 def list_tokens(viewer: CurrentViewer, services: ServicesDep) -> list[TokenOut]:
     """The asker's own tokens, revoked ones included."""
     with services.reading() as session:
-        user = people.get_user(session, viewer.user_id)
+        user = signed_in_user(session, viewer)
         return [TokenOut.model_validate(token) for token in tokens.list_api_tokens(session, user)]
 
 
@@ -57,7 +57,7 @@ def list_tokens(viewer: CurrentViewer, services: ServicesDep) -> list[TokenOut]:
 def create_token(body: TokenIn, viewer: CurrentViewer, services: ServicesDep) -> TokenCreated:
     """A new token acting as the asker; its plaintext is in this answer and nowhere else."""
     with services.writing() as session:
-        user = people.get_user(session, viewer.user_id)
+        user = signed_in_user(session, viewer)
         token, plaintext = tokens.create_api_token(session, user, body.name, body.expires_at)
         return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=plaintext)
 
@@ -66,7 +66,6 @@ def create_token(body: TokenIn, viewer: CurrentViewer, services: ServicesDep) ->
 def revoke_token(token_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Revoke one of the asker's tokens; another person's token is 404, as if it did not exist."""
     with services.writing() as session:
-        token = visible(session.get(ApiToken, token_id), f"API token {token_id}",
-                        lambda found: services.policy.owns(viewer, found.user_id))
+        token = load(session, ApiToken, token_id, viewer, services.policy)
         tokens.revoke_api_token(session, token)
     return Response(status_code=204)

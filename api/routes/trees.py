@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.access import CurrentViewer, load
+from api.services import ServicesDep
+from orchard.errors import Invalid, NotFound
 from orchard.registry import orchards
 from orchard.registry.models import Plot, Tree
-from api.access import CurrentViewer, visible
-from api.errors import NotFound, Unprocessable
-from api.services import ServicesDep
 
 router = APIRouter(prefix="/trees", tags=["trees"])
 
@@ -52,16 +52,10 @@ class TreePatch(TreeFields):
     label: str | None = Field(default=None, min_length=1, max_length=32)
 
 
-def tree_for(services, viewer, tree_id: int, session: Session) -> Tree:
-    """The tree if the asker may see it (customers: while a claim on it is in force); else NotFound."""
-    return visible(orchards.get_tree(session, tree_id), f"tree {tree_id}",
-                   lambda tree: services.policy.sees_tree(viewer, tree.id))
-
-
 def _check_plot(session: Session, farm_id: str, plot_id: int | None) -> None:
     plot = session.get(Plot, plot_id) if plot_id is not None else None
     if plot_id is not None and (plot is None or plot.farm_id != farm_id):
-        raise Unprocessable(f"plot_id: farm {farm_id!r} has no plot {plot_id}")
+        raise Invalid(f"plot_id: farm {farm_id!r} has no plot {plot_id}")
 
 
 @router.get("")
@@ -81,7 +75,7 @@ def list_trees(viewer: CurrentViewer, services: ServicesDep, farm: str | None = 
 def get_tree(tree_id: int, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
     """One tree; a tree the asker may not see is 404, as if it did not exist."""
     with services.reading() as session:
-        return TreeOut.model_validate(tree_for(services, viewer, tree_id, session))
+        return TreeOut.model_validate(load(session, Tree, tree_id, viewer, services.policy))
 
 
 @router.post("", status_code=201)
@@ -100,13 +94,13 @@ def create_tree(body: TreeIn, viewer: CurrentViewer, services: ServicesDep) -> T
 def update_tree(tree_id: int, body: TreePatch, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
     """Change a tree's label, plot, variety, planting date, position or photo (admins, the farm's farmers)."""
     with services.writing() as session:
-        tree = tree_for(services, viewer, tree_id, session)
+        tree = load(session, Tree, tree_id, viewer, services.policy)
         services.policy.require_edit(viewer, "tree", tree.farm_id)
         changes = body.model_dump(exclude_unset=True)
         if "plot_id" in changes:
             _check_plot(session, tree.farm_id, changes["plot_id"])
         if "label" in changes and changes["label"] is None:
-            raise Unprocessable("label: a tree keeps a label; send a new one instead of null")
+            raise Invalid("label: a tree keeps a label; send a new one instead of null")
         for name, value in changes.items():
             setattr(tree, name, value)
         session.flush()
@@ -117,7 +111,7 @@ def update_tree(tree_id: int, body: TreePatch, viewer: CurrentViewer, services: 
 def delete_tree(tree_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a tree (admins only; 409 while it has claims, which are paid orders)."""
     with services.writing() as session:
-        tree = tree_for(services, viewer, tree_id, session)
+        tree = load(session, Tree, tree_id, viewer, services.policy)
         services.policy.require_edit(viewer, "tree", tree.farm_id, delete=True)
         session.delete(tree)
         session.flush()

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
-from orchard.admin.trees_csv import decode_csv, import_trees, parse_trees_csv
 from api.access import CurrentViewer
-from api.errors import Unprocessable
 from api.services import ServicesDep
+from orchard.errors import Invalid
+from orchard.registry.trees_csv import decode_csv, import_trees, parse_trees_csv
 
 router = APIRouter(prefix="/trees", tags=["trees"])
 
@@ -38,12 +38,12 @@ async def csv_text(request: Request) -> str:
         async with request.form(max_files=1) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
-                raise Unprocessable("file: send the CSV as the form's `file` field")
+                raise Invalid("file: send the CSV as the form's `file` field")
             data = await upload.read(MAX_CSV_BYTES + 1)
     else:
         data = await request.body()
     if len(data) > MAX_CSV_BYTES:
-        raise Unprocessable(f"file: larger than {MAX_CSV_BYTES // (1024 * 1024)} MB; split it")
+        raise Invalid(f"file: larger than {MAX_CSV_BYTES // (1024 * 1024)} MB; split it")
     return decode_csv(data)
 
 

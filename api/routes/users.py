@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchard.registry import people
-from orchard.registry.models import Role, User
-from api.access import CurrentViewer, visible
+from api.access import CurrentViewer, load
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.registry import people
+from orchard.registry.models import Role, User
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -25,7 +25,7 @@ class UserOut(BaseModel):
     last_login_at: UTCTime | None
 
     @classmethod
-    def of(cls, user: User) -> "UserOut":
+    def of(cls, user: User) -> UserOut:
         return cls(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
                    active=user.active, farm_ids=[farm.id for farm in user.farms], created_at=user.created_at,
                    last_login_at=user.last_login_at)
@@ -53,11 +53,6 @@ class UserPatch(BaseModel):
     farm_ids: list[str] | None = None
 
 
-def _user(services, viewer, user_id: int, session) -> User:
-    return visible(people.get_user(session, user_id), f"user {user_id}",
-                   lambda user: services.policy.sees_user(viewer, user.id))
-
-
 @router.get("")
 def list_users(viewer: CurrentViewer, services: ServicesDep, role: Role | None = None) -> list[UserOut]:
     """The people the asker may look up, by username."""
@@ -69,7 +64,7 @@ def list_users(viewer: CurrentViewer, services: ServicesDep, role: Role | None =
 @router.get("/{user_id}")
 def get_user(user_id: int, viewer: CurrentViewer, services: ServicesDep) -> UserOut:
     with services.reading() as session:
-        return UserOut.of(_user(services, viewer, user_id, session))
+        return UserOut.of(load(session, User, user_id, viewer, services.policy))
 
 
 @router.post("", status_code=201)
@@ -86,7 +81,7 @@ def create_user(body: UserIn, viewer: CurrentViewer, services: ServicesDep) -> U
 def update_user(user_id: int, body: UserPatch, viewer: CurrentViewer, services: ServicesDep) -> UserOut:
     """Change a person's name, role, farms, password or whether they may log in (admins only)."""
     with services.writing() as session:
-        user = _user(services, viewer, user_id, session)
+        user = load(session, User, user_id, viewer, services.policy)
         services.policy.require_admin(viewer, "change people")
         changes = body.model_dump(exclude_unset=True)
         for name in ("display_name", "role", "active"):
@@ -104,7 +99,7 @@ def update_user(user_id: int, body: UserPatch, viewer: CurrentViewer, services: 
 def delete_user(user_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a person without claims (admins only); someone with claims is deactivated instead (409)."""
     with services.writing() as session:
-        user = _user(services, viewer, user_id, session)
+        user = load(session, User, user_id, viewer, services.policy)
         services.policy.require_admin(viewer, "remove people")
         session.delete(user)
         session.flush()

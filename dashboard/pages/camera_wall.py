@@ -8,15 +8,17 @@ which the relay counts as a viewer, so the camera goes live while the window is 
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, ctx, dcc, html, no_update
 
-from orchard.auth.policy import Viewer
-from orchard.registry import orchards
 from dashboard import guard, i18n, ids, paths, services
 from dashboard.i18n import t
 from dashboard.overview import visible_farms
+from orchard.auth.policy import Viewer
+from orchard.registry import orchards
 
 TOKEN_REFRESH_MS = 300_000  # tokens live CAMERA_TOKEN_TTL_S (10 min); new ones every 5 min
 STALE_AFTER_S = 15 * 60
@@ -26,12 +28,14 @@ AGE_WORDS = ("just_now", "minutes_ago", "hours_ago", "days_ago")
 @guard.guarded_page(roles=guard.STAFF)
 def layout(viewer: Viewer, **_query) -> html.Div:
     lang = i18n.current()
-    words = {f"data-t-{key.replace('_', '-')}": t(f"common.time.{key}", lang, n="{n}") for key in AGE_WORDS}
+    words: dict[str, Any] = {f"data-t-{key.replace('_', '-')}": t(f"common.time.{key}", lang, n="{n}")
+                             for key in AGE_WORDS}
+    words.update({"data-stale-after-s": str(STALE_AFTER_S), "data-t-stale": t("farmer.cameras.stale", lang)})
     return html.Div([
         dmc.Title(t("farmer.cameras.title", lang), order=2),
-        html.Div(id=ids.CAMERA_WALL, className="orchard-wall", **words,
-                 **{"data-stale-after-s": str(STALE_AFTER_S), "data-t-stale": t("farmer.cameras.stale", lang)}),
-        dmc.Modal(id=ids.CAMERA_LIVE_MODAL, size="xl", opened=False, centered=True, title=t("farmer.cameras.live", lang),
+        html.Div(id=ids.CAMERA_WALL, className="orchard-wall", **words),
+        dmc.Modal(id=ids.CAMERA_LIVE_MODAL, size="xl", opened=False, centered=True,
+                  title=t("farmer.cameras.live", lang),
                   children=html.Img(id=ids.CAMERA_LIVE_IMAGE, className="orchard-live-img",
                                     alt=t("farmer.cameras.live", lang))),
         dcc.Interval(id=ids.CAMERA_WALL_REFRESH, interval=TOKEN_REFRESH_MS),
@@ -62,15 +66,16 @@ def fill(viewer: Viewer, _tick):
     cards = []
     for camera, farm_name, trees in cameras:
         source = svc.camera_url(camera)
+        image: dict[str, Any] = {"data-src": source, "data-token": token, "data-camera": camera}
+        age: dict[str, Any] = {"data-age-for": camera}
         cards.append(html.Div([
-            html.Img(src=f"{source}?token={token}", alt=camera, className="orchard-wall-img",
-                     **{"data-src": source, "data-token": token, "data-camera": camera}),
+            html.Img(src=f"{source}?token={token}", alt=camera, className="orchard-wall-img", **image),
             html.Div(t("farmer.cameras.no_picture", lang), className="orchard-wall-missing"),
             html.Div([
                 html.Span(camera, className="orchard-wall-name"),
                 html.Span(t("farmer.cameras.trees", lang, trees=", ".join(trees)) if trees else farm_name,
                           className="orchard-small"),
-                html.Span("", className="orchard-wall-age", **{"data-age-for": camera}),
+                html.Span("", className="orchard-wall-age", **age),
             ], className="orchard-wall-caption"),
         ], id=ids.camera_tile(camera), n_clicks=0, className="orchard-wall-card", role="button"))
     return cards

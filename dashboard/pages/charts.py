@@ -6,10 +6,10 @@ import dash
 import dash_mantine_components as dmc
 from dash import html
 
-from orchard.auth.policy import Viewer
 from dashboard import chart_panel, guard, i18n, paths
 from dashboard.i18n import t
 from dashboard.readings import Subject
+from orchard.auth.policy import Viewer
 
 
 @guard.guarded_page(roles=guard.STAFF)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dash
 import dash_mantine_components as dmc
@@ -11,10 +11,10 @@ from dash import dcc, html
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from orchard.auth.policy import Viewer
-from orchard.registry.models import Claim, ClaimStatus, Farm, Tree
 from dashboard import guard, i18n, ids, paths, services, timefmt
 from dashboard.i18n import t
+from orchard.auth.policy import Viewer
+from orchard.registry.models import Claim, ClaimStatus, Farm, Tree
 
 STATUS_COLOURS = {"active": "green", "pending": "yellow", "ended": "gray", "cancelled": "red"}
 
@@ -24,7 +24,7 @@ def layout(viewer: Viewer, **_query) -> html.Div:
     lang = i18n.current()
     svc = services.get()
     farms = svc.policy.farm_ids(viewer)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     with svc.reading() as session:
         query = (select(Claim).join(Tree, Claim.tree_id == Tree.id)

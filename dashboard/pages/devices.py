@@ -6,11 +6,11 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, dcc, html
 
-from orchard.auth.policy import Viewer
 from dashboard import guard, i18n, ids, paths, timefmt
 from dashboard.i18n import t
 from dashboard.overview import farm_overview, visible_farms
 from dashboard.pages.farm import HEALTH_COLOURS
+from orchard.auth.policy import Viewer
 
 REFRESH_MS = 30_000
 # What a farmer looks for first comes first: on a phone the rest scrolls.

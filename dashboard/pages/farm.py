@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 from plotly.utils import PlotlyJSONEncoder
 
-from orchard.auth.policy import Viewer
 from dashboard import guard, i18n, ids, paths, timefmt
 from dashboard.figures import metric_label, unit
 from dashboard.i18n import t
 from dashboard.overview import CONDITIONS, FarmOverview, farm_overview, visible_farms
+from orchard.auth.policy import Viewer
 
 REFRESH_MS = 30_000
 HEALTH_COLOURS = {"online": "green", "stale": "orange", "offline": "red", "unknown": "gray"}
@@ -83,7 +84,8 @@ def tiles(found: FarmOverview, lang: str) -> html.Div:
     legend = dmc.Group([
         _legend("tile-claimed", t("farmer.overview.claimed", lang)),
         _legend("tile-free", t("farmer.overview.free", lang)),
-        *[_legend(f"tile-health-{state}", t(f"farmer.health.{state}", lang)) for state in ("online", "stale", "offline")],
+        *[_legend(f"tile-health-{state}", t(f"farmer.health.{state}", lang))
+          for state in ("online", "stale", "offline")],
     ], gap="md", className="orchard-legend")
     if found.on_map:
         return html.Div([legend, _map(found, lang)])
@@ -106,21 +108,22 @@ def _tile(tile, lang: str, style: dict | None = None) -> html.Div:
     link = dcc.Link([html.Span(tile.label, className="orchard-tile-label"),
                      html.Span(tile.variety or "", className="orchard-tile-variety")],
                     href=paths.tree(tile.id), title=" · ".join(title), className="orchard-tile-link")
+    attrs: dict[str, Any] = {"data-claimed": "1" if tile.claimed else "0", "data-health": state}
     return html.Div(link, id=ids.tree_tile(tile.id), style=style,
                     className=f"orchard-tile {'tile-claimed' if tile.claimed else 'tile-free'} tile-health-{state}",
-                    **{"data-claimed": "1" if tile.claimed else "0", "data-health": state})
+                    **attrs)
 
 
 def _map(found: FarmOverview, lang: str) -> html.Div:
-    lats = [tile.latitude for tile in found.trees]
-    lons = [tile.longitude for tile in found.trees]
+    spots = [(tile, tile.latitude or 0.0, tile.longitude or 0.0) for tile in found.trees]  # on_map: all are set
+    lats, lons = [lat for _, lat, _ in spots], [lon for _, _, lon in spots]
     span_lat, span_lon = (max(lats) - min(lats)) or 1e-6, (max(lons) - min(lons)) or 1e-6
     # Tiles are 64 px wide and centred on their spot: keep every spot half a tile inside the map.
     placed = [_tile(tile, lang, style={
         "position": "absolute",
-        "left": f"calc(36px + (100% - 72px) * {(tile.longitude - min(lons)) / span_lon:.4f})",
-        "top": f"calc(6px + (100% - 62px) * {(max(lats) - tile.latitude) / span_lat:.4f})"})
-        for tile in found.trees]
+        "left": f"calc(36px + (100% - 72px) * {(lon - min(lons)) / span_lon:.4f})",
+        "top": f"calc(6px + (100% - 62px) * {(max(lats) - lat) / span_lat:.4f})"})
+        for tile, lat, lon in spots]
     return html.Div(placed, className="orchard-tree-map")
 
 
@@ -132,8 +135,8 @@ def devices(found: FarmOverview, lang: str) -> dmc.Paper:
               for d in found.devices]
     summary = t("farmer.overview.devices_summary", lang, online=counts["online"], total=len(found.devices),
                 offline=counts["offline"], stale=counts["stale"])
-    return dmc.Paper([dmc.Group([dmc.Text(summary, fw=600), dcc.Link(t("common.nav.devices", lang), href=paths.DEVICES)],
-                                justify="space-between"),
+    link = dcc.Link(t("common.nav.devices", lang), href=paths.DEVICES)
+    return dmc.Paper([dmc.Group([dmc.Text(summary, fw=600), link], justify="space-between"),
                       dmc.Group(badges, gap=6, mt=6)], withBorder=True, p="sm", radius="md")
 
 

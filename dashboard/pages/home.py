@@ -5,9 +5,9 @@ from __future__ import annotations
 import dash
 from dash import dcc
 
+from dashboard import guard, i18n, paths
 from orchard.auth.policy import Viewer
 from orchard.registry.models import Role
-from dashboard import guard, i18n, paths
 
 
 @guard.guarded_page

@@ -25,7 +25,8 @@ def layout(error: str | None = None, next: str | None = None, **_query) -> html.
             dmc.PasswordInput(label=t("common.login.password", lang), name="password", id="login-password",
                               required=True, autoComplete="current-password"),
             dcc.Input(type="hidden", name="next", value=paths.local_target(next), id="login-next"),
-            dmc.Button(t("common.login.submit", lang), buttonProps={"type": "submit"}, id="login-submit", fullWidth=True),
+            dmc.Button(t("common.login.submit", lang), buttonProps={"type": "submit"}, id="login-submit",
+                       fullWidth=True),
         ], action=paths.LOGIN_POST, method="POST", id=ids.LOGIN_FORM, className="orchard-login-form"),
     ], withBorder=True, p="lg", radius="md", className="orchard-login"), className="orchard-center")
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dash
 import dash_mantine_components as dmc
 from dash import dcc, html
 from sqlalchemy import select
 
-from orchard.auth.policy import Viewer
-from orchard.registry.models import Claim, ClaimStatus, Tree
 from dashboard import chart_panel, guard, i18n, ids, paths, services, timefmt
 from dashboard.i18n import t
+from orchard.auth.policy import Viewer
+from orchard.registry.models import Claim, ClaimStatus, Tree
 
 
 @guard.guarded_page(roles=guard.STAFF)
@@ -20,12 +20,15 @@ def layout(viewer: Viewer, tree_id: str = "", **_query) -> html.Div:
     lang = i18n.current()
     svc = services.get()
     tree_number = int(tree_id) if str(tree_id).isdigit() else None
+    not_found = html.Div([dmc.Title(t("farmer.tree.not_found", lang), order=2),
+                          dcc.Link(t("common.nav.overview", lang), href=paths.FARM)], className="orchard-page")
     if tree_number is None or not svc.policy.sees_tree(viewer, tree_number):
-        return html.Div([dmc.Title(t("farmer.tree.not_found", lang), order=2),
-                         dcc.Link(t("common.nav.overview", lang), href=paths.FARM)], className="orchard-page")
-    now = datetime.now(timezone.utc)
+        return not_found
+    now = datetime.now(UTC)
     with svc.reading() as session:
         tree = session.get(Tree, tree_number)
+        if tree is None:
+            return not_found
         farm, plot = tree.farm, tree.plot
         claim = session.scalar(select(Claim).where(
             Claim.tree_id == tree.id, Claim.status == ClaimStatus.ACTIVE, Claim.starts_at <= now,

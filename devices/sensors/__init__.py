@@ -1,7 +1,7 @@
 """Sensor drivers for the Pi agent; `build_sensors(ORCHARD_SENSORS)` gives the configured ones."""
 
-from .base import DRIVERS, Sensor, SensorSpecError, build_sensors, register_driver
 from .ads1115 import ADS1115SoilMoisture
+from .base import DRIVERS, Sensor, SensorSpecError, build_sensors, register_driver
 from .bme280 import BME280, BMP280
 from .ds18b20 import DS18B20
 

@@ -49,7 +49,7 @@ class Sensor(ABC):
     def read(self) -> dict[str, float]:
         """Return {metric: value}; raise SensorError on a failed or known-faulty read."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (optional: most sensors hold nothing open)
         """Release what the sensor holds open (a bus); reading again reopens it."""
 
     @classmethod

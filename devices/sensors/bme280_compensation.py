@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from orchard.errors import SensorError
 
@@ -41,7 +41,8 @@ class Calibration:
         e4, e6, h6 = struct.unpack("<bbb", h[3:4] + h[5:7])  # msb halves of H4, H5 carry the sign
         h2, h3 = struct.unpack("<hB", h[0:3])
         h4, h5 = (e4 << 4) | (h[4] & 0x0F), (e6 << 4) | (h[4] >> 4)  # 12-bit values sharing 0xE5
-        return cls(*values, H1=tp[25], H2=h2, H3=h3, H4=h4, H5=h5, H6=h6)
+        words = (*values, tp[25], h2, h3, h4, h5, h6)  # H1..H6 follow the 12 temperature and pressure words
+        return cls(**dict(zip((f.name for f in fields(cls)), words, strict=True)))
 
 
 def compensate_temperature(adc_t: int, cal: Calibration) -> tuple[int, int]:

@@ -9,8 +9,18 @@ from sqlalchemy import select
 
 from orchard.admin.context import Admin, pass_admin
 from orchard.admin.mosquitto_files import (
-    SERVICE_RULES, BrokerSyncError, DeviceAccount, check_accounts, read_text, render_acl, render_passwd,
-    run_reload_command, service_rules, signal_broker, synced_devices, write_atomically,
+    SERVICE_RULES,
+    BrokerSyncError,
+    DeviceAccount,
+    check_accounts,
+    read_text,
+    render_acl,
+    render_passwd,
+    run_reload_command,
+    service_rules,
+    signal_broker,
+    synced_devices,
+    write_atomically,
 )
 from orchard.registry.models import Device
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchard.cli import load_settings, setup_logging
-from orchard.errors import SettingsError
+from orchard.errors import Conflict, Invalid, NotFound, SettingsError
 from orchard.registry.db import make_engine, session_factory, session_scope
 from orchard.registry.migrate import upgrade
 from orchard.settings import Settings
@@ -63,8 +63,8 @@ class Admin:
         try:
             with session_scope(self.sessions) as session:
                 yield session
-        except (LookupError, ValueError) as exc:
-            raise click.ClickException(str(exc).strip("'\"")) from None
+        except (NotFound, Invalid, Conflict) as exc:  # a bug (KeyError, say) keeps its traceback
+            raise click.ClickException(str(exc)) from None
         except IntegrityError as exc:
             reason = str(exc.orig).strip().splitlines()[0]
             raise click.ClickException(f"the registry refused the change: {reason}") from None
@@ -120,6 +120,6 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     """Rows as a plain text table with aligned columns; None shows as '-'."""
     cells = [[("-" if value is None else str(value)) for value in row] for row in rows]
     widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     return "\n".join(lines)

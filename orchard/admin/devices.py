@@ -13,7 +13,13 @@ from orchard.admin.farms import need_farm, need_plot
 from orchard.admin.mosquitto_files import SERVICE_RULES, service_rules
 from orchard.registry.models import Device, Farm, Tree
 from orchard.registry.orchards import (
-    create_camera, create_device, find_tree, get_camera, get_device, reset_device_password, revoke_device,
+    create_camera,
+    create_device,
+    find_tree,
+    get_camera,
+    get_device,
+    reset_device_password,
+    revoke_device,
 )
 
 BROKER_URL_HELP = "The broker as the Pi reaches it, mqtt://host:port (default: host and port of ORCHARD_MQTT_URL)."

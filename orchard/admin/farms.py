@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchard.admin.context import DAY, Admin, pass_admin
-from orchard.admin.trees_csv import TreesCsvError, decode_csv, import_trees, parse_trees_csv
 from orchard.registry.models import Farm, Plot
 from orchard.registry.orchards import create_farm, create_plot, create_tree, find_tree, get_farm
+from orchard.registry.trees_csv import TreesCsvError, decode_csv, import_trees, parse_trees_csv
 
 
 def need_farm(session: Session, farm_id: str) -> Farm:

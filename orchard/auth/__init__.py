@@ -8,7 +8,12 @@
 """
 
 from orchard.auth.camera_tokens import (
-    ALL_CAMERAS, CAMERA_AUDIENCE, CameraGrant, authorize_camera, check_secret, mint_camera_token,
+    ALL_CAMERAS,
+    CAMERA_AUDIENCE,
+    CameraGrant,
+    authorize_camera,
+    check_secret,
+    mint_camera_token,
     read_camera_token,
 )
 from orchard.auth.errors import AuthError, Forbidden, TooManyAttempts

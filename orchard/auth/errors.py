@@ -1,25 +1,16 @@
-"""What a refused request is told."""
+"""What a refused request is told: the auth names of orchard.errors' vocabulary."""
 
-from orchard.errors import OrchardError
+from orchard.errors import Forbidden, TooMany, Unauthenticated
+
+__all__ = ["AuthError", "Forbidden", "TooManyAttempts"]
 
 
-class AuthError(OrchardError):
+class AuthError(Unauthenticated):
     """Who is asking is not known (HTTP 401)."""
 
-    status_code = 401
 
-
-class Forbidden(AuthError):
-    """Who is asking is known but may not see this (HTTP 403)."""
-
-    status_code = 403
-
-
-class TooManyAttempts(AuthError):
+class TooManyAttempts(TooMany):
     """Too many failed logins; try again after `retry_after` seconds (HTTP 429)."""
 
-    status_code = 429
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins; try again in {retry_after} s")
-        self.retry_after = retry_after
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message or f"too many failed logins; try again in {retry_after} s", retry_after)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,12 +45,12 @@ class Viewer:
     token_cameras: frozenset[str] | None = None
 
     @classmethod
-    def of(cls, user: User, token_cameras: frozenset[str] | None = None) -> "Viewer":
+    def of(cls, user: User, token_cameras: frozenset[str] | None = None) -> Viewer:
         return cls(user.id, user.username, str(user.role), token_cameras)
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Policy:
@@ -118,7 +118,8 @@ class Policy:
         grant = read_camera_token(self.secret, token)
         if len(self._grants) >= 10_000:
             self._grants.clear()
-        self._grants[token] = grant
+        if token:  # always, once read_camera_token accepted it
+            self._grants[token] = grant
         return grant
 
     # -- what they may see ------------------------------------------------------------
@@ -178,6 +179,8 @@ class Policy:
         def windows(session: Session) -> list[Window]:
             found = session.get(Camera, camera)
             user = session.get(User, viewer.user_id)
+            if user is None:  # deleted since the token was signed
+                return []
             spans = [access.claim_window(session, user, tree.id, at) for tree in (found.trees if found else [])]
             return sorted(w for w in spans if w is not None)
         return self._cached(("camera-windows", viewer.user_id, camera, _minute(at)), windows)

@@ -7,19 +7,28 @@ active and has start <= at < end. Inactive users see nothing.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from orchard.registry.models import (
-    Camera, Claim, ClaimStatus, Device, Role, Tree, User, camera_trees, user_farms, utcnow,
+    Camera,
+    Claim,
+    ClaimStatus,
+    Device,
+    Role,
+    Tree,
+    User,
+    camera_trees,
+    user_farms,
+    utcnow,
 )
 
 # The window of someone who may see a tree at any time: bounds, not None, so callers can clip with max/min.
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-FOREVER = datetime(9999, 12, 31, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class Window(NamedTuple):
@@ -37,7 +46,7 @@ def _moment(at: datetime | None) -> datetime:
     return at
 
 
-def _claims_in_force(user: User, at: datetime) -> Select[tuple[Claim]]:
+def _claims_in_force(user: User, at: datetime) -> Select[Claim]:
     return select(Claim).where(
         Claim.user_id == user.id,
         Claim.status == ClaimStatus.ACTIVE,

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchard.errors import SettingsError
+from orchard.errors import Conflict, SettingsError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -76,3 +76,25 @@ def session_scope(sessions: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def conflicts() -> Iterator[None]:
+    """Turn a constraint the database refused into Conflict, with a reason a person reads and no SQL."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(conflict_reason(exc)) from exc
+
+
+def conflict_reason(exc: IntegrityError) -> str:
+    """A short reason for a refused constraint (PostgreSQL's SQLSTATE, else SQLite's words)."""
+    code = getattr(exc.orig, "sqlstate", None)
+    text = str(exc.orig).lower()
+    if code == "23505" or "unique" in text:
+        return "that already exists (a duplicate id, username, label, name or order)"
+    if code == "23503" or "foreign key" in text:
+        return "other records still depend on it (claims, trees, devices), or it names one that does not exist"
+    if code == "23514" or "check" in text:
+        return "a value breaks a rule of the registry (end after start, coordinates in range)"
+    return "the change conflicts with what the registry holds"

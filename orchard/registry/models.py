@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, DateTime, Dialect, Enum, Float, ForeignKey,
-    MetaData, String, Table, Text, TypeDecorator, UniqueConstraint,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from orchard.errors import Invalid
 from orchard.topics import check_id
 
 # Named constraints, so later migrations (and SQLite batch mode) can find them by name.
@@ -27,7 +41,7 @@ SLUG = 64  # the length ID_PATTERN allows
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -41,13 +55,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the registry stores timezone-aware UTC times")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Role(enum.StrEnum):
@@ -114,7 +128,7 @@ class Farm(Base):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use a name like 'Asia/Shanghai')") from None
+            raise Invalid(f"unknown time zone {value!r} (use a name like 'Asia/Shanghai')") from None
         return value
 
 
@@ -162,7 +176,7 @@ class Tree(Base):
     @validates("label")
     def _check_label(self, key: str, value: str) -> str:
         if not value or not value.strip():
-            raise ValueError("a tree needs a label its customer can read, like '17'")
+            raise Invalid("a tree needs a label its customer can read, like '17'")
         return value.strip()
 
 
@@ -240,7 +254,7 @@ class User(Base):
         # "Alice" and "alice" are one person; comparing lower-case keeps that true on both databases.
         value = value.strip().lower()
         if not value:
-            raise ValueError("a username cannot be empty")
+            raise Invalid("a username cannot be empty")
         return value
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchard.errors import Invalid, NotFound
 from orchard.registry.models import Camera, Device, Farm, Plot, Tree, utcnow
 from orchard.registry.passwords import mqtt_password_hash, new_secret
 
@@ -133,7 +134,7 @@ def create_camera(session: Session, id: str, device_id: str, tree_ids: Iterable[
     """A new camera on a device, seeing the given trees."""
     device = session.get(Device, device_id)
     if device is None:
-        raise LookupError(f"no device {device_id!r}")
+        raise NotFound(f"no device {device_id!r}")
     camera = Camera(id=id, device=device)
     session.add(camera)
     set_camera_trees(session, camera, tree_ids)
@@ -146,10 +147,10 @@ def set_camera_trees(session: Session, camera: Camera, tree_ids: Iterable[int]) 
     trees = list(session.scalars(select(Tree).where(Tree.id.in_(tree_ids)))) if tree_ids else []
     missing = tree_ids - {tree.id for tree in trees}
     if missing:
-        raise LookupError(f"no trees with ids {sorted(missing)}")
+        raise NotFound(f"no trees with ids {sorted(missing)}")
     elsewhere = [tree.id for tree in trees if tree.farm_id != camera.device.farm_id]
     if elsewhere:
-        raise ValueError(f"trees {elsewhere} are not on farm {camera.device.farm_id!r} of camera {camera.id!r}")
+        raise Invalid(f"trees {elsewhere} are not on farm {camera.device.farm_id!r} of camera {camera.id!r}")
     camera.trees = sorted(trees, key=lambda tree: tree.id)
     session.flush()
 
@@ -171,8 +172,8 @@ def _same_farm(session: Session, farm_id: str, *, plot_id: int | None = None,
     for model, row_id in ((Plot, plot_id), (Tree, tree_id)):
         if row_id is None:
             continue
-        row = session.get(model, row_id)
+        row = cast(Plot | Tree | None, session.get(model, row_id))
         if row is None:
-            raise LookupError(f"no {model.__name__.lower()} with id {row_id}")
+            raise NotFound(f"no {model.__name__.lower()} with id {row_id}")
         if row.farm_id != farm_id:
-            raise ValueError(f"{model.__name__.lower()} {row_id} is on farm {row.farm_id!r}, not {farm_id!r}")
+            raise Invalid(f"{model.__name__.lower()} {row_id} is on farm {row.farm_id!r}, not {farm_id!r}")

@@ -9,6 +9,7 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchard.errors import Invalid, NotFound
 from orchard.registry.models import Claim, ClaimStatus, Farm, Role, Tree, User, utcnow
 from orchard.registry.passwords import hash_password, password_needs_rehash, verify_password
 
@@ -45,11 +46,11 @@ def set_user_farms(session: Session, user: User, farm_ids: Iterable[str]) -> Non
     """Bind a farmer to exactly these farms."""
     farm_ids = set(farm_ids)
     if farm_ids and user.role != Role.FARMER:
-        raise ValueError(f"only farmers are bound to farms, and {user.username!r} is a {user.role}")
+        raise Invalid(f"only farmers are bound to farms, and {user.username!r} is a {user.role}")
     farms = list(session.scalars(select(Farm).where(Farm.id.in_(farm_ids)))) if farm_ids else []
     missing = farm_ids - {farm.id for farm in farms}
     if missing:
-        raise LookupError(f"no farms {sorted(missing)}")
+        raise NotFound(f"no farms {sorted(missing)}")
     user.farms = sorted(farms, key=lambda farm: farm.id)
     session.flush()
 
@@ -65,7 +66,7 @@ def authenticate(session: Session, username: str, password: str, at: datetime | 
     if user is None:
         verify_password(_decoy_hash(), password)  # as slow as a real check: no hint which usernames exist
         return None
-    if not user.active or not verify_password(user.password_hash, password):
+    if not user.active or user.password_hash is None or not verify_password(user.password_hash, password):
         return None
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -83,7 +84,7 @@ def create_claim(session: Session, user: User, tree: Tree, starts_at: datetime, 
                  status: ClaimStatus | str = ClaimStatus.PENDING, order_ref: str | None = None) -> Claim:
     """A customer's claim on a tree from `starts_at` until (not including) `ends_at`."""
     if user.role != Role.CUSTOMER:
-        raise ValueError(f"claims belong to customers, and {user.username!r} is a {user.role}")
+        raise Invalid(f"claims belong to customers, and {user.username!r} is a {user.role}")
     claim = Claim(user=user, tree=tree, starts_at=starts_at, ends_at=ends_at, status=ClaimStatus(status),
                   order_ref=order_ref)
     session.add(claim)

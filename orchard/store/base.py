@@ -1,4 +1,4 @@
-"""The time-series store interface every backend implements (see DESIGN.md, Storage)."""
+"""The time-series store interface every backend implements (docs/ARCHITECTURE.md, Storage)."""
 
 from __future__ import annotations
 
@@ -58,10 +58,10 @@ class TimeSeriesStore(ABC):
     def ping(self) -> None:
         """Return if the store answers, else raise StoreUnavailable."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (optional: a backend may hold nothing)
         """Release connections and files."""
 
-    def __enter__(self) -> "TimeSeriesStore":
+    def __enter__(self) -> TimeSeriesStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -19,7 +19,12 @@ from orchard.errors import SettingsError, StoreError, StoreRejected, StoreUnavai
 from orchard.readings import Bucket, Latest, Reading, Series
 from orchard.store.base import TimeSeriesStore, choose_bucket_ms
 from orchard.store.lineprotocol import (
-    FIELD, MEASUREMENT, METRIC_TAG, LineEncoder, quote_ident, tag_conditions,
+    FIELD,
+    MEASUREMENT,
+    METRIC_TAG,
+    LineEncoder,
+    quote_ident,
+    tag_conditions,
 )
 
 log = logging.getLogger(__name__)
@@ -77,7 +82,7 @@ class InfluxStore(TimeSeriesStore):
         self._down = False
 
     @classmethod
-    def from_url(cls, url: str, token: str | None = None, **options: Any) -> "InfluxStore":
+    def from_url(cls, url: str, token: str | None = None, **options: Any) -> InfluxStore:
         """Open `influxdb://[user:pass@]host[:port]/db`; `influxdb+https://` for TLS, port 8086 by default."""
         parts = urlsplit(url)
         scheme = SCHEMES.get(parts.scheme.lower())

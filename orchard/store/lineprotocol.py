@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from orchard.errors import StoreError, StoreRejected
+from orchard.errors import StoreRejected
 from orchard.readings import Reading
 
 MEASUREMENT = "readings"
@@ -106,7 +106,8 @@ class LineEncoder:
             raise StoreRejected(f"tags {tags!r}: keys and values must be strings") from None
         if halves is not None:
             return halves
-        before, after = [MEASUREMENT], []
+        before: list[str] = [MEASUREMENT]
+        after: list[str] = []
         for name, value in sorted(key):
             if name in RESERVED_TAG_KEYS:
                 raise StoreRejected(f"tag {name!r} is reserved in the InfluxDB schema; rename it")

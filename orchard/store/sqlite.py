@@ -77,7 +77,7 @@ class SqliteStore(TimeSeriesStore):
             self._db.executescript(SCHEMA)
 
     @classmethod
-    def from_url(cls, url: str, **options: float) -> "SqliteStore":
+    def from_url(cls, url: str, **options: float) -> SqliteStore:
         """Open `sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `sqlite:///:memory:`."""
         scheme, _, rest = url.partition("://")
         if scheme.lower() != "sqlite" or not rest.startswith("/") or len(rest) < 2:

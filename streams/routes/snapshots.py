@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
+from orchard.errors import NotFound
 from streams.access import Camera, Windows, clip
-from streams.errors import NotFound
+from streams.archive import Snapshot
 from streams.service import RelayDep
 from streams.timerange import iso, time_range
 
@@ -37,7 +38,7 @@ async def list_snapshots(
 ) -> list[SnapshotInfo]:
     """Archived snapshots, oldest first, within the viewer's dates; page on with start = last id + 1."""
     start_ms, end_ms = time_range(start, end)
-    found = []
+    found: list[Snapshot] = []
     for part_start, part_end in clip(start_ms, end_ms, windows):
         found += await asyncio.to_thread(relay.archive.snapshots, camera, part_start, part_end, limit - len(found))
         if len(found) >= limit:

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
+from orchard.errors import NotFound
 from streams.access import Camera, Windows, clip
-from streams.errors import NotFound
 from streams.service import RelayDep
 from streams.timerange import time_range
 

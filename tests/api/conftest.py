@@ -34,7 +34,7 @@ class RunningApi:
     """The API app under uvicorn in a thread of this process, with the world it serves."""
 
     def __init__(self, workdir: Path, db_url: str, shop_secret: str | None = SHOP_SECRET,
-                 policy_cache_s: float = 0) -> None:
+                 policy_cache_s: float = 0, **settings: str) -> None:
         environ = {
             "ORCHARD_DATA_DIR": str(workdir),
             "ORCHARD_DB_URL": db_url,
@@ -43,6 +43,7 @@ class RunningApi:
         }
         if shop_secret:
             environ["ORCHARD_SHOP_SECRET"] = shop_secret
+        environ.update({f"ORCHARD_{name.upper()}": value for name, value in settings.items()})
         self.settings = Settings.load(environ)
         self.sessions = session_factory(db_url)
         self.world: World = build_world(self.sessions)
@@ -57,7 +58,7 @@ class RunningApi:
         self.thread = threading.Thread(target=self.server.run, name="uvicorn-api", daemon=True)
         self.clients: list[httpx.Client] = []
 
-    def start(self) -> "RunningApi":
+    def start(self) -> RunningApi:
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:

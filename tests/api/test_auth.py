@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -60,7 +60,8 @@ def test_a_session_from_before_a_password_change_no_longer_works(start_api):
     response = admin.patch(f"/api/users/{server.world.users['customer_active']}", json={"password": "a whole new one"})
     assert response.status_code == 200
     assert ana.get("/api/me").status_code == 401
-    assert httpx.post(f"{server.url}/api/login", json={"username": "ana", "password": "a whole new one"}).status_code == 200
+    login = {"username": "ana", "password": "a whole new one"}
+    assert httpx.post(f"{server.url}/api/login", json=login).status_code == 200
 
 
 def test_guessing_passwords_is_throttled_with_retry_after(start_api):
@@ -97,10 +98,10 @@ def test_api_tokens_are_shown_once_and_act_as_their_owner_until_revoked(api):
 
 def test_an_expired_token_is_refused_and_a_past_expiry_is_422(api):
     client = api.client("customer_active")
-    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     response = client.post("/api/tokens", json={"name": "old", "expires_at": past})
     assert response.status_code == 422 and "expires_at" in response.text
-    soon = (datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat()
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
     token = client.post("/api/tokens", json={"name": "brief", "expires_at": soon}).json()["token"]
     bearer = {"Authorization": f"Bearer {token}"}
     assert httpx.get(f"{api.url}/api/me", headers=bearer).status_code == 200

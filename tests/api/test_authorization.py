@@ -19,7 +19,8 @@ from tests.authz import Case, run_table, uncovered_routes
 from tests.world import PASSWORD
 
 START, END = "2030-01-01T00:00:00Z", "2030-06-01T00:00:00Z"
-CLAIM = lambda ids: {"user_id": ids["customer_active"], "tree_id": ids["t17"], "starts_at": START, "ends_at": END}
+def CLAIM(ids):  # a table constant that needs the world's ids
+    return {"user_id": ids["customer_active"], "tree_id": ids["t17"], "starts_at": START, "ends_at": END}
 
 TABLE = [
     # -- docs and auth -------------------------------- anon ana bo  cy  fv  fh  admin

@@ -21,7 +21,8 @@ def pg_api(postgres, tmp_path) -> Iterator[RunningApi]:
 
 def test_crud_and_access_on_postgresql(pg_api):
     admin, farmer = pg_api.client("admin"), pg_api.client("farmer_this_farm")
-    assert admin.post("/api/farms", json={"id": "ridge", "name": "Ridge", "timezone": "Asia/Shanghai"}).status_code == 201
+    ridge = {"id": "ridge", "name": "Ridge", "timezone": "Asia/Shanghai"}
+    assert admin.post("/api/farms", json=ridge).status_code == 201
     assert admin.post("/api/farms", json={"id": "ridge", "name": "Twice"}).status_code == 409
     tree = farmer.post("/api/trees", json={"farm_id": "hill", "label": "21", "variety": "Fuji"})
     assert tree.status_code == 201, tree.text

@@ -126,7 +126,7 @@ class RunningDashboard:
         self.process: subprocess.Popen | None = None
         self.log = orchard.workdir / "dashboard.log"
 
-    def start(self) -> "RunningDashboard":
+    def start(self) -> RunningDashboard:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "dashboard", "--port", str(self.port)],
                                             cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)

@@ -94,7 +94,7 @@ def requests_for(dependency: dict, v: dict) -> list[dict]:
     outputs = split_outputs(dependency["output"])
     bodies = []
     for values in forged_sets(v):
-        def entry(spec):
+        def entry(spec, values=values):
             component = parse_component(spec["id"]) if isinstance(spec["id"], str) else spec["id"]
             item = {"id": concrete(component, v), "property": spec["property"],
                     "value": values.get(f"{spec['id']}.{spec['property']}",

@@ -83,8 +83,8 @@ def test_the_timer_asks_only_for_new_buckets(dashboard):
     now = int(time.time() * 1000)
     state = {"subject": f"tree:{tree}", "metrics": ["air_temp_c"], "bucket_ms": 300_000, "live": True,
              "next_ms": now - now % 300_000 - 6 * 300_000, "span_ms": 86_400_000}
-    response = call_callback(client, [("chart-graph", "extendData"), ("chart-state", "data"), ("chart-note", "children")],
-                             [("chart-refresh", "n_intervals", 1)], [("chart-state", "data", state)])
+    outputs = [("chart-graph", "extendData"), ("chart-state", "data"), ("chart-note", "children")]
+    response = call_callback(client, outputs, [("chart-refresh", "n_intervals", 1)], [("chart-state", "data", state)])
     assert response.status_code == 200, response.text
     body = response.json()["response"]
     extend, traces, keep = body["chart-graph"]["extendData"]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
-from orchard.readings import Bucket
 from dashboard import figures
+from orchard.readings import Bucket
 
-START = int(datetime(2026, 6, 1, tzinfo=timezone.utc).timestamp() * 1000)
+START = int(datetime(2026, 6, 1, tzinfo=UTC).timestamp() * 1000)
 
 
 def buckets(n: int, width: int = 60_000) -> list[Bucket]:
@@ -39,7 +39,7 @@ def test_times_are_the_farms_wall_clock():
 
 def test_daylight_saving_shifts_part_of_a_range():
     # Europe/Berlin leaves summer time on 25 Oct 2026 at 01:00 UTC.
-    change = int(datetime(2026, 10, 25, 1, tzinfo=timezone.utc).timestamp() * 1000)
+    change = int(datetime(2026, 10, 25, 1, tzinfo=UTC).timestamp() * 1000)
     utc = np.array([change - 3_600_000, change + 3_600_000], dtype=np.int64)
     assert list(figures.local_ms(utc, "Europe/Berlin") - utc) == [2 * 3_600_000, 3_600_000]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -44,7 +44,7 @@ def test_status_payloads():
 
 
 def test_times_in_the_farms_zone_and_language():
-    moment = datetime(2026, 1, 5, 23, 30, tzinfo=timezone.utc)  # 6 January, 07:30 in Shanghai
+    moment = datetime(2026, 1, 5, 23, 30, tzinfo=UTC)  # 6 January, 07:30 in Shanghai
     assert timefmt.when(moment, "Asia/Shanghai", "zh-CN").endswith("1月6日 07:30")
     assert timefmt.when(moment, "Asia/Shanghai", "en").endswith("6 Jan 2026 07:30") or \
         timefmt.when(moment, "Asia/Shanghai", "en").endswith("6 Jan 07:30")
@@ -68,7 +68,7 @@ def test_ranges():
     assert chart_panel.span(scope(), "6h", None, NOW) == (NOW - 6 * 3_600_000, NOW, True)
     start, end, live = chart_panel.span(scope(), "custom", ["2026-11-01", "2026-11-02"], NOW)
     assert (end - start, live) == (2 * 86_400_000, False)
-    assert datetime.fromtimestamp(start / 1000, timezone.utc).hour == 16  # midnight in Shanghai
+    assert datetime.fromtimestamp(start / 1000, UTC).hour == 16  # midnight in Shanghai
     start, _, _ = chart_panel.span(scope(), "season", None, NOW)
     assert timefmt.local(start, "Asia/Shanghai").strftime("%m-%d %H:%M") == "03-01 00:00"
     assert chart_panel.span(scope(), "forged", None, NOW)[0] == NOW - 86_400_000
@@ -77,8 +77,8 @@ def test_ranges():
 def test_zooms_read_the_farms_wall_clock():
     zoom = chart_panel.zoom_span({"xaxis2.range[0]": "2026-11-30 08:00:00", "xaxis2.range[1]": "2026-11-30 10:00"},
                                  "Asia/Shanghai")
-    assert zoom == (int(datetime(2026, 11, 30, 0, tzinfo=timezone.utc).timestamp() * 1000),
-                    int(datetime(2026, 11, 30, 2, tzinfo=timezone.utc).timestamp() * 1000))
+    assert zoom == (int(datetime(2026, 11, 30, 0, tzinfo=UTC).timestamp() * 1000),
+                    int(datetime(2026, 11, 30, 2, tzinfo=UTC).timestamp() * 1000))
     assert chart_panel.zoom_span({"xaxis3.autorange": True}, "UTC") == "reset"
     for noise in ({"autosize": True}, None, {"xaxis.range[0]": "garbage", "xaxis.range[1]": 3}, "x"):
         assert chart_panel.zoom_span(noise, "UTC") is None

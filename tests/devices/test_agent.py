@@ -11,8 +11,8 @@ import textwrap
 
 import orjson
 
-from orchard.spool import Spool
 from devices.agent import Agent
+from orchard.spool import Spool
 from tests.mqtt_helpers import Collector, wait_until
 
 

@@ -11,11 +11,11 @@ import numpy as np
 import orjson
 import pytest
 
-from orchard.spool import Spool
 from devices.agent import Agent
 from devices.camera_unit import CameraConfig
 from devices.frames import SyntheticSource
 from devices.simulator import Simulator
+from orchard.spool import Spool
 from tests.mqtt_helpers import Collector, publish, wait_until
 
 CAMERA_TOPIC = "orchard/farm1/dev-a/camera/cam-01/jpeg"

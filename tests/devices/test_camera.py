@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from orchard.errors import SensorError
 from devices.__main__ import device_command
 from devices.camera import (
     CameraSpecError,
@@ -25,7 +24,7 @@ from devices.camera import (
     parse_cameras,
 )
 from devices.frames import SyntheticSource
-
+from orchard.errors import SensorError
 
 # -- ORCHARD_CAMERAS ----------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ import logging
 import numpy as np
 import pytest
 
-from orchard.errors import PayloadError, SensorError
 from devices.camera_unit import (
     MAX_FPS,
     MAX_TTL_S,
@@ -18,6 +17,7 @@ from devices.camera_unit import (
     CameraUnit,
     parse_command,
 )
+from orchard.errors import PayloadError, SensorError
 
 CONFIG = CameraConfig(idle_s=300.0, live_fps=2.0, width=64, height=48, quality=70)
 TOPIC = "orchard/farm1/dev-a/camera/cam-01/jpeg"

@@ -75,14 +75,14 @@ def test_soil_moisture_falls_between_irrigations_when_dry(sensors: list[Simulate
         readings = month[sensor.device]
         irrigations = sensor.irrigation_times(readings[0][0], readings[-1][0] + 1)
         spell: list[float] = []  # moisture over the current stretch without rain or irrigation
-        for (before, _), (ts, values) in zip(readings, readings[1:] + [(readings[-1][0] + STEP_MS, {})]):
+        for (before, _), (ts, values) in zip(readings, readings[1:] + [(readings[-1][0] + STEP_MS, {})], strict=False):
             watered = any(before < irrigated <= ts for irrigated in irrigations)
             if values and not watered and sensor.weather.rain_mm(before, ts) == 0.0:
                 spell.append(values["soil_moisture_pct"])
                 continue
             if len(spell) >= DAY_MS // STEP_MS:
                 dry_spells += 1
-                assert all(later <= earlier for earlier, later in zip(spell, spell[1:])), sensor.device
+                assert all(later <= earlier for earlier, later in zip(spell, spell[1:], strict=False)), sensor.device
                 assert spell[-1] < spell[0] - 1.0, sensor.device
             spell = []
     assert dry_spells >= DEVICES

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from orchard.spool import Spool
-from orchard.store import open_store
 from devices.agent import Agent
 from ingest.service import Ingester
+from orchard.spool import Spool
+from orchard.store import open_store
 
 BASE_TS = 1_790_000_000_000
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from ingest.locations import DeviceLocations
 from orchard.registry import orchards
 from orchard.registry.db import session_factory
 from orchard.registry.migrate import upgrade
 from orchard.registry.models import Device
 from orchard.store import open_store
-from ingest.locations import DeviceLocations
 from tests.mqtt_helpers import publish, wait_until
 
 

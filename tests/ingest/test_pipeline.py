@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import orjson
-import pytest
 
 from orchard.readings import Series
 from orchard.store import open_store

@@ -3,7 +3,8 @@ import math
 
 import orjson
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchard.errors import PayloadError
 from orchard.payload import MAX_PAYLOAD_BYTES, MIN_TS_MS, decode_telemetry, encode_batch
@@ -83,7 +84,7 @@ json_values = st.recursive(
 
 
 def _check_result(decoded) -> None:
-    for metric, value, ts in decoded.values:
+    for _metric, value, ts in decoded.values:
         assert isinstance(value, float) and math.isfinite(value)
         assert isinstance(ts, int) and ts >= MIN_TS_MS
 

@@ -27,7 +27,8 @@ def test_a_wrong_value_names_its_variable_in_one_line(env, names):
 
 
 def test_unknown_variables_are_refused_with_a_suggestion():
-    with pytest.raises(SettingsError, match=r"ORCHARD_STOR_URL is not an Orchard setting \(did you mean ORCHARD_STORE_URL\?\)"):
+    expected = r"ORCHARD_STOR_URL is not an Orchard setting \(did you mean ORCHARD_STORE_URL\?\)"
+    with pytest.raises(SettingsError, match=expected):
         Settings.load({"ORCHARD_STOR_URL": "sqlite:///x.db"})
 
 

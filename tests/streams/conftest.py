@@ -52,7 +52,7 @@ class RunningRelay:
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
         self.http = httpx.Client(base_url=self.url, timeout=20)
 
-    def start(self) -> "RunningRelay":
+    def start(self) -> RunningRelay:
         self.thread.start()
         wait_until(lambda: self.server.started or not self.thread.is_alive(), message="uvicorn started")
         assert self.server.started, "uvicorn did not start"

@@ -62,7 +62,7 @@ def cooperative(broker, tmp_path):
         # A live frame from each camera, and two archived snapshots of cam-17: one in ana's claim, one before it.
         for farm, device, camera in (("hill", "hill-1", "cam-17"), ("valley", "valley-1", "cam-v")):
             publish(broker.url("orchard-simulator"), f"orchard/{farm}/{device}/camera/{camera}/jpeg", make_jpeg(1))
-            wait_until(lambda: relay.relay.hub.latest(camera) is not None, message=f"{camera} frame")
+            wait_until(lambda camera=camera: relay.relay.hub.latest(camera) is not None, message=f"{camera} frame")
         snapshots = {"inside": int((world.now - timedelta(days=1)).timestamp() * 1000),
                      "before": int((world.claim_start - timedelta(days=5)).timestamp() * 1000)}
         for ms in snapshots.values():

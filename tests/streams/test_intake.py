@@ -35,7 +35,7 @@ def test_truncated_and_corrupt_frames_are_refused_counted_and_never_served(relay
             for payload in [p for payloads in bad.values() for p in payloads]:
                 before = rejected()
                 camera.publish(payload)
-                wait_until(lambda: rejected() == before + 1, message="rejection counted")
+                wait_until(lambda before=before: rejected() == before + 1, message="rejection counted")
         metrics = relay.get("/metrics").text
         assert 'orchard_streams_frames_rejected_total{reason="truncated"} 2.0' in metrics
         assert 'orchard_streams_frames_rejected_total{reason="corrupt"} 1.0' in metrics
@@ -52,7 +52,8 @@ def test_truncated_and_corrupt_frames_are_refused_counted_and_never_served(relay
 
         # Each refusal is also a dead letter saying which camera and why.
         letters_got = [orjson.loads(letters.get()[1]) for _ in range(5)]
-        assert sorted(d["reason"] for d in letters_got) == ["corrupt", "not_jpeg", "too_small", "truncated", "truncated"]
+        reasons = sorted(d["reason"] for d in letters_got)
+        assert reasons == ["corrupt", "not_jpeg", "too_small", "truncated", "truncated"]
         assert {d["topic"] for d in letters_got} == {f"orchard/{FARM}/{DEVICE}/camera/{CAMERA}/jpeg"}
     finally:
         viewer.close()

@@ -1,6 +1,6 @@
 import pytest
 
-from streams.errors import BadRequest
+from orchard.errors import Invalid
 from streams.timerange import instant_ms, iso, time_range
 
 
@@ -17,9 +17,9 @@ def test_instants(text, ms):
 
 
 def test_bad_instants_and_ranges():
-    with pytest.raises(BadRequest, match="start="):
+    with pytest.raises(Invalid, match="^start: "):
         instant_ms("last tuesday", "start")
-    with pytest.raises(BadRequest, match="after"):
+    with pytest.raises(Invalid, match="after"):
         time_range("2000", "1000")
 
 

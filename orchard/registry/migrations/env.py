@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -13,7 +13,7 @@ from orchard.registry.models import Base, UTCDateTime
 config = context.config
 
 
-def render_item(kind: str, obj: Any, autogen: AutogenContext) -> str | bool:
+def render_item(kind: str, obj: Any, autogen: AutogenContext) -> str | Literal[False]:
     """Write UTCDateTime as a plain timestamptz, so migrations never import the models."""
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

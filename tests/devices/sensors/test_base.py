@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from devices.sensors import (
-    DRIVERS,
-    ADS1115SoilMoisture,
     BME280,
     BMP280,
+    DRIVERS,
     DS18B20,
+    ADS1115SoilMoisture,
     Sensor,
     SensorSpecError,
     build_sensors,

@@ -8,8 +8,16 @@ import sys
 import pytest
 
 from orchard.admin.mosquitto_files import (
-    SERVICE_RULES, BrokerSyncError, DeviceAccount, check_accounts, render_acl, render_passwd, service_rules,
-    signal_broker, synced_devices, write_atomically,
+    SERVICE_RULES,
+    BrokerSyncError,
+    DeviceAccount,
+    check_accounts,
+    render_acl,
+    render_passwd,
+    service_rules,
+    signal_broker,
+    synced_devices,
+    write_atomically,
 )
 from tests.services import BROKER_ACL
 

@@ -1,6 +1,6 @@
 """Admins, farmers, customers and claims from the command line."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -64,8 +64,8 @@ def test_a_claim_runs_from_the_first_to_the_last_day_on_the_farms_clock(admin, h
     with registry() as session:
         claim = session.scalar(select(Claim))
         # Asia/Shanghai is UTC+8: its midnight is 16:00 UTC the day before.
-        assert claim.starts_at == datetime(2025, 2, 28, 16, tzinfo=timezone.utc)
-        assert claim.ends_at == datetime(2025, 10, 31, 16, tzinfo=timezone.utc)
+        assert claim.starts_at == datetime(2025, 2, 28, 16, tzinfo=UTC)
+        assert claim.ends_at == datetime(2025, 10, 31, 16, tzinfo=UTC)
         assert (claim.status, claim.order_ref, claim.tree.label) == (ClaimStatus.ACTIVE, "shop-1001", "17")
     line = admin("list", "claims").output.splitlines()[1].split()
     assert line[1:] == ["alice", "hillside", "17", "2025-03-01", "2025-10-31", "active", "shop-1001"]

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from orchard.admin.trees_csv import Problem, TreeRow, TreesCsvError, decode_csv, import_trees, parse_trees_csv
 from orchard.registry.models import Plot, Tree
+from orchard.registry.trees_csv import Problem, TreeRow, TreesCsvError, decode_csv, import_trees, parse_trees_csv
 
 HEADER = "farm,label,plot,variety,planted,lat,lon\n"
 GOOD = HEADER + ("hillside,17,north,Fuji,2019-04-01,30.6,119.7\n"

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from orchard.registry.access import (
-    EPOCH, FOREVER, Window, active_claims, cameras_visible_to, claim_window, visible_tree_ids,
+    EPOCH,
+    FOREVER,
+    Window,
+    active_claims,
+    cameras_visible_to,
+    claim_window,
+    visible_tree_ids,
 )
 from orchard.registry.models import Tree, User
 from orchard.registry.orchards import create_camera, create_device, create_farm, create_tree
 from orchard.registry.people import create_claim, create_user
 
-SPRING = datetime(2025, 3, 1, tzinfo=timezone.utc)
-AUTUMN = datetime(2025, 11, 1, tzinfo=timezone.utc)
-NOW = datetime(2025, 6, 15, 12, tzinfo=timezone.utc)
+SPRING = datetime(2025, 3, 1, tzinfo=UTC)
+AUTUMN = datetime(2025, 11, 1, tzinfo=UTC)
+NOW = datetime(2025, 6, 15, 12, tzinfo=UTC)
 LAST_YEAR = (SPRING - timedelta(days=365), AUTUMN - timedelta(days=365))
 
 

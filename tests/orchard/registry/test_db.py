@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
@@ -80,7 +80,7 @@ def test_times_come_back_timezone_aware_in_utc(session):
     session.expire_all()
     stored = session.get(Farm, "f1").created_at
     assert stored == created
-    assert stored.tzinfo == timezone.utc
+    assert stored.tzinfo == UTC
     assert stored.hour == 0
 
 

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from orchard.errors import Invalid, NotFound
 from orchard.registry.models import Camera, Device, Plot, Tree, camera_trees
 from orchard.registry.orchards import (
-    DeviceLocation, create_camera, create_device, create_farm, create_plot, create_tree, device_location,
-    find_tree, get_camera, get_device, get_farm, get_tree, list_cameras, list_devices, list_farms,
-    list_plots, list_trees, reset_device_password, revoke_device, set_camera_trees,
+    DeviceLocation,
+    create_camera,
+    create_device,
+    create_farm,
+    create_plot,
+    create_tree,
+    device_location,
+    find_tree,
+    get_camera,
+    get_device,
+    get_farm,
+    get_tree,
+    list_cameras,
+    list_devices,
+    list_farms,
+    list_plots,
+    list_trees,
+    reset_device_password,
+    revoke_device,
+    set_camera_trees,
 )
 from orchard.registry.passwords import verify_mqtt_password
 
-AT = datetime(2025, 6, 1, tzinfo=timezone.utc)
+AT = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -47,12 +65,12 @@ def test_a_farm_with_plots_and_trees_reads_back(session, farm):
 
 @pytest.mark.parametrize("bad_id", ["Green Valley", "-leading-dash", "", "x" * 65, "farm/1"])
 def test_farm_ids_must_be_topic_ids(session, bad_id):
-    with pytest.raises(ValueError, match="farm"):
+    with pytest.raises(Invalid, match="farm"):
         create_farm(session, bad_id, "Bad")
 
 
 def test_a_farm_needs_a_real_time_zone(session):
-    with pytest.raises(ValueError, match="time zone"):
+    with pytest.raises(Invalid, match="time zone"):
         create_farm(session, "f1", "F1", timezone="China/Beijing")
 
 
@@ -75,9 +93,9 @@ def test_a_tree_is_somewhere_on_earth(session, farm):
 def test_a_tree_or_device_cannot_sit_in_another_farms_plot(session, farm):
     other = create_farm(session, "apple-hill", "Apple Hill")
     plot = create_plot(session, other.id, "South")
-    with pytest.raises(ValueError, match="not 'green-valley'"):
+    with pytest.raises(Invalid, match="not 'green-valley'"):
         create_tree(session, farm.id, "17", plot_id=plot.id)
-    with pytest.raises(ValueError, match="not 'green-valley'"):
+    with pytest.raises(Invalid, match="not 'green-valley'"):
         create_device(session, "pi-1", farm.id, plot_id=plot.id)
 
 
@@ -147,13 +165,13 @@ def test_a_camera_cannot_see_trees_of_another_farm_or_unknown_trees(session, far
     other = create_farm(session, "apple-hill", "Apple Hill")
     far_tree = create_tree(session, other.id, "9")
     create_device(session, "pi-1", farm.id)
-    with pytest.raises(ValueError, match="not on farm"):
+    with pytest.raises(Invalid, match="not on farm"):
         create_camera(session, "cam-1", "pi-1", [far_tree.id])
     session.rollback()
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         create_camera(session, "cam-1", "pi-1", [987654])
     session.rollback()
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         create_camera(session, "cam-1", "no-such-device")
 
 

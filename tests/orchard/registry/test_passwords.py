@@ -9,7 +9,12 @@ from argon2 import PasswordHasher
 
 from orchard.mqtt import make_client
 from orchard.registry.passwords import (
-    hash_password, mqtt_password_hash, new_secret, password_needs_rehash, verify_mqtt_password, verify_password,
+    hash_password,
+    mqtt_password_hash,
+    new_secret,
+    password_needs_rehash,
+    verify_mqtt_password,
+    verify_password,
 )
 from tests.mqtt_helpers import wait_until
 from tests.services import Mosquitto, require

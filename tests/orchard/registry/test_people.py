@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from orchard.errors import Invalid, NotFound
 from orchard.registry.models import ClaimStatus, Role
 from orchard.registry.orchards import create_farm, create_tree
 from orchard.registry.people import (
-    authenticate, create_claim, create_user, find_claim_by_order, find_user, get_claim, get_user,
-    list_claims, list_users, set_claim_status, set_password, set_user_farms,
+    authenticate,
+    create_claim,
+    create_user,
+    find_claim_by_order,
+    find_user,
+    get_claim,
+    get_user,
+    list_claims,
+    list_users,
+    set_claim_status,
+    set_password,
+    set_user_farms,
 )
 
-SPRING = datetime(2025, 3, 1, tzinfo=timezone.utc)
-AUTUMN = datetime(2025, 11, 1, tzinfo=timezone.utc)
+SPRING = datetime(2025, 3, 1, tzinfo=UTC)
+AUTUMN = datetime(2025, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -37,7 +48,7 @@ def test_users_read_back_with_their_role_and_farms(session):
     stored = get_user(session, farmer.id)
     assert (stored.username, stored.display_name, stored.role, stored.active) == ("li.wei", "李伟", Role.FARMER, True)
     assert [f.id for f in stored.farms] == ["apple-hill", "green-valley"]
-    assert stored.created_at.tzinfo == timezone.utc
+    assert stored.created_at.tzinfo == UTC
     assert find_user(session, "LI.WEI ").id == farmer.id
     assert [u.username for u in list_users(session, "customer")] == ["alice@example.com"]
     assert len(list_users(session)) == 2
@@ -53,11 +64,11 @@ def test_usernames_are_unique_whatever_their_case(session):
 
 def test_only_farmers_are_bound_to_farms(session):
     create_farm(session, "green-valley", "Green Valley")
-    with pytest.raises(ValueError, match="only farmers"):
+    with pytest.raises(Invalid, match="only farmers"):
         create_user(session, "alice", "customer", farm_ids=["green-valley"])
     session.rollback()
     farmer = create_user(session, "li", "farmer")
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         set_user_farms(session, farmer, ["nowhere"])
 
 
@@ -69,7 +80,7 @@ def test_roles_outside_the_list_are_refused_by_the_database_too(session):
 
 
 def test_sign_in_needs_the_right_password_and_an_active_account(session):
-    at = datetime(2025, 5, 1, 9, tzinfo=timezone.utc)
+    at = datetime(2025, 5, 1, 9, tzinfo=UTC)
     user = create_user(session, "alice", "customer", password="correct horse")
     nobody = create_user(session, "bob", "customer")  # no password yet: cannot sign in
     session.commit()
@@ -125,7 +136,7 @@ def test_a_shop_order_makes_at_most_one_claim(session, tree):
 
 def test_claims_belong_to_customers(session, tree):
     farmer = create_user(session, "li", "farmer")
-    with pytest.raises(ValueError, match="customers"):
+    with pytest.raises(Invalid, match="customers"):
         create_claim(session, farmer, tree, SPRING, AUTUMN)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,10 +10,15 @@ from sqlalchemy import select
 from orchard.registry.models import ApiToken
 from orchard.registry.people import create_user
 from orchard.registry.tokens import (
-    TOKEN_PREFIX, create_api_token, find_api_token, list_api_tokens, revoke_api_token, token_hash,
+    TOKEN_PREFIX,
+    create_api_token,
+    find_api_token,
+    list_api_tokens,
+    revoke_api_token,
+    token_hash,
 )
 
-NOW = datetime(2025, 6, 15, 12, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 15, 12, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -77,9 +77,9 @@ def test_latest_and_list_series_respect_tag_filters(store):
     store.write([Reading("air_temp_c", 1.0, T0, F1D1), Reading("air_temp_c", 2.0, T0, F1D2),
                  Reading("air_temp_c", 3.0, T0, F2D1), Reading("rssi_dbm", -70.0, T0, F2D1),
                  Reading("soil_temp_c", 4.0, T0, tree)])
-    assert [l.value for l in store.latest({"farm": "f1"})] == [1.0, 2.0, 4.0]
-    assert [l.value for l in store.latest({"device": "d1"})] == [1.0, 3.0, -70.0, 4.0]
-    assert [l.value for l in store.latest({"farm": "f2", "device": "d1"})] == [3.0, -70.0]
+    assert [item.value for item in store.latest({"farm": "f1"})] == [1.0, 2.0, 4.0]
+    assert [item.value for item in store.latest({"device": "d1"})] == [1.0, 3.0, -70.0, 4.0]
+    assert [item.value for item in store.latest({"farm": "f2", "device": "d1"})] == [3.0, -70.0]
     assert store.latest({"tree": "t7"}) == [Latest(series("soil_temp_c", tree), T0, 4.0)]
     assert store.latest({"farm": "nowhere"}) == []
     # Sorted by metric, then by the (key, value) pairs: device d1 of f2 before device d2 of f1.

@@ -68,8 +68,8 @@ def test_two_stores_on_one_file_see_each_others_series(tmp_path):
         assert dashboard.list_series() == [Series.of("air_temp_c", TAGS)]
         ingester.write([Reading("soil_ph", 6.0, T0, TAGS)])
         dashboard.write([Reading("air_temp_c", 2.0, T0 + 1, TAGS)])
-        assert [l.value for l in ingester.latest()] == [2.0, 6.0]
-        assert [l.value for l in dashboard.latest()] == [2.0, 6.0]
+        assert [item.value for item in ingester.latest()] == [2.0, 6.0]
+        assert [item.value for item in dashboard.latest()] == [2.0, 6.0]
 
 
 def test_a_locked_file_is_unavailable_until_released(tmp_path, caplog):

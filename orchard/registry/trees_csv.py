@@ -19,7 +19,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchard.errors import OrchardError
+from orchard.errors import Invalid
 from orchard.registry.models import Farm, Plot, Tree
 from orchard.topics import ID_PATTERN
 
@@ -40,12 +40,15 @@ class Problem(NamedTuple):
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
-class TreesCsvError(OrchardError):
+class TreesCsvError(Invalid):
     """The file cannot be imported; `problems` lists every bad cell found (up to MAX_PROBLEMS)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
+
+    def extra(self) -> dict[str, object]:
+        return {"problems": [problem._asdict() for problem in self.problems]}
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def _rows(reader) -> list[TreeRow]:
         if len(cells) > len(header):
             problems.append(Problem(line, header[-1], f"the row has {len(cells)} cells, the header {len(header)}"))
             continue
-        values = {name: cell.strip() for name, cell in zip(header, cells)}
+        values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
         row, row_problems = _row(line, values, frozenset(header) - set(REQUIRED))
         key = (values.get("farm", ""), values.get("label", ""))
         if all(key) and key in seen:
