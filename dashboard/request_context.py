@@ -9,7 +9,7 @@ from dash._callback_context import context_value
 
 def _callback():
     """The callback being run (Dash's context: cookies and headers of its request), or None."""
-    return context_value.get() or None
+    return context_value.get(None) or None  # unset outside Dash's own request handling (a thread of the demo)
 
 
 def _request():

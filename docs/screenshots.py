@@ -34,8 +34,8 @@ def farmer_overview(browser, url: str, username: str, password: str, lang: str) 
         page = context.new_page()
         log_in(page, username, password)
         page.goto("/farm")
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(1500)  # tiles and charts draw after their callbacks answer
+        page.locator(".orchard-tile").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)  # conditions and devices draw after their callbacks answer
         path = IMAGES / "farmer-overview.png"
         page.screenshot(path=str(path))
         return path
@@ -54,7 +54,7 @@ def customer_phone(browser, url: str, username: str, password: str, lang: str) -
             "() => { const i = document.querySelector('#my-tree-camera img'); return i && i.naturalWidth > 0; }",
             timeout=30_000)
         page.locator("#my-tree-soil .js-plotly-plot").wait_for(timeout=30_000)
-        page.wait_for_timeout(1000)
+        page.wait_for_timeout(1500)
         path = IMAGES / "customer-phone.png"
         page.screenshot(path=str(path))
         return path

@@ -25,7 +25,7 @@
     return fetch(url, { cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : []; })
       .then(function (found) { return found.length ? found[0] : null; })
-      .catch(function () { return null; });
+      .catch(function () { return undefined; });  // unreachable (or refused cross-origin): not "none"
   }
 
   function fill(el) {
@@ -37,6 +37,7 @@
     Promise.all(windows.map(function (w) { return first(list, w); })).then(function (found) {
       if (done.get(el) !== list) return;  // the page moved on to another tree meanwhile
       var shots = found.filter(Boolean).reverse();  // newest first
+      var unreachable = found.length > 0 && found.every(function (f) { return f === undefined; });
       var items = shots.map(function (shot) {
         var src = new URL(shot.url, base);
         src.searchParams.set("token", el.dataset.token || "");
@@ -60,7 +61,7 @@
       if (!items.length) {
         var empty = document.createElement("p");
         empty.className = "orchard-gallery__empty";
-        empty.textContent = el.dataset.empty || "";
+        empty.textContent = (unreachable ? el.dataset.unreachable : el.dataset.empty) || "";
         items = [empty];
       }
       el.replaceChildren.apply(el, items);

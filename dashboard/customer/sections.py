@@ -169,5 +169,6 @@ def gallery(claim: TreeClaim, base: str, token: str | None, now: datetime, lang:
         "data-list": f"{base}/{claim.cameras[0]}/snapshots?token={token}",
         "data-token": token, "data-windows": json.dumps(windows), "data-tz": claim.timezone,
         "data-lang": lang, "data-empty": t("customer.gallery.none", lang),
+        "data-unreachable": t("customer.gallery.unreachable", lang),
     })
     return html.Section([title, body], className="my-tree__section")
