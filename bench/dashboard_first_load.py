@@ -20,6 +20,7 @@ from pathlib import Path
 
 from starlette.responses import HTMLResponse
 
+from bench.streams import make_frames
 from orchard.auth import mint_camera_token
 from orchard.settings import Settings
 from tests.dashboard.conftest import PHONE, RunningDashboard, build_orchard
@@ -27,7 +28,6 @@ from tests.dashboard.customer_site import archive_middays
 from tests.dashboard.front import Front
 from tests.mqtt_helpers import wait_until
 from tests.services import Mosquitto
-from bench.streams import make_frames
 from tests.streams.conftest import RunningRelay
 from tests.world import PASSWORD
 
@@ -147,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             token = mint_camera_token(SECRET, ["cam-17"], 3600)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-                measure(browser, front.url, "/my-tree", "#my-tree-camera img", len(frame), detail=args.detail)  # warms up too
+                # The first load warms both servers up (and prints the largest transfers with --detail).
+                measure(browser, front.url, "/my-tree", "#my-tree-camera img", len(frame), detail=args.detail)
                 page_runs = [measure(browser, front.url, "/my-tree", "#my-tree-camera img", len(frame))
                              for _ in range(args.runs)]
                 base_runs = [measure(browser, front.url, f"{BASELINE}?token={token}", "#still", len(frame))

@@ -10,17 +10,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, cast
 
 from dash import dcc, html
 
-from orchard.auth.policy import Viewer
-from orchard.registry.access import Window
-from orchard.store.base import BUCKET_WIDTHS_MS, choose_bucket_ms
 from dashboard import figures, i18n, ids, readings
 from dashboard.customer import conditions
 from dashboard.customer.claims import TreeClaim
 from dashboard.i18n import t
 from dashboard.readings import Scope, Subject
+from orchard.auth.policy import Viewer
+from orchard.registry.access import Window
+from orchard.store.base import BUCKET_WIDTHS_MS, choose_bucket_ms
 
 HOUR_MS = 3_600_000
 MAX_POINTS = 300  # buckets per line on a phone: finer than its pixels, light on a slow uplink
@@ -84,7 +85,7 @@ def _graph(graph_id: str, scope: Scope, metrics: tuple[str, ...], start: int, en
     figure.update_xaxes(fixedrange=True)
     figure.update_yaxes(fixedrange=True)  # a thumb scrolling the page must not zoom the chart
     height = {"height": f"{figure.layout.height}px"}
-    graph = dcc.Graph(id=graph_id, figure=figure, config=i18n.plotly_config(lang, displayModeBar=False),
+    graph = dcc.Graph(id=graph_id, figure=figure, config=cast(Any, i18n.plotly_config(lang, displayModeBar=False)),
                       className="my-tree__chart", style={**height, "display": "none"} if empty else height)
     return [html.P(t("customer.charts.empty", lang), className="my-tree__empty"), graph] if empty else [graph]
 
@@ -116,12 +117,11 @@ def _extend(scope: Scope, metrics: tuple[str, ...], start: int, end: int, bucket
 def extension(scope: Scope, cursor: object, now: datetime) -> tuple[list | None, list | None, dict]:
     """What completed since the page's cursor, inside the scope; a cursor the server did not make starts over."""
     start, end, bucket = _plan(scope, now)
-    valid = isinstance(cursor, Mapping) and cursor.get("bucket") in BUCKET_WIDTHS_MS \
-        and type(cursor.get("until")) is int
-    if not valid:
+    if not isinstance(cursor, Mapping) or cursor.get("bucket") not in BUCKET_WIDTHS_MS \
+            or type(cursor.get("until")) is not int:
         return None, None, {"until": end, "bucket": bucket}
-    bucket = cursor["bucket"]
-    start = -(-max(start, cursor["until"]) // bucket) * bucket
+    bucket = int(cursor["bucket"])
+    start = -(-max(start, int(cursor["until"])) // bucket) * bucket
     end = max(start, scope.clip(start, _ms(now))[1] // bucket * bucket)
     start = max(start, end - MAX_POINTS * bucket)  # never more than one chart's worth at once
     if end <= start:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboard import ids, paths
 from dashboard.customer.claims import ClaimState, TreeClaim
@@ -36,16 +38,17 @@ def tree_switch(claims: Sequence[TreeClaim], current: TreeClaim, lang: str) -> h
         chosen = claim.claim_id == current.claim_id
         chips.append(dcc.Link(text, href=my_tree_link(claim), id=ids.my_tree_switch(claim.claim_id),
                               className="my-tree__chip" + (" my-tree__chip--current" if chosen else "")))
-    return html.Nav(chips, className="my-tree__switch", **{"aria-label": t("customer.switch.label", lang)})
+    label: dict[str, Any] = {"aria-label": t("customer.switch.label", lang)}
+    return html.Nav(chips, className="my-tree__switch", **label)
 
 
 def message(kind: str, lang: str, **values: object) -> html.Section:
     """A friendly sentence in place of what cannot be shown (no tree, not started, ended, no data)."""
+    state: dict[str, Any] = {"data-state": kind}
     return html.Section([
         html.H2(t(f"customer.state.{kind}.title", lang)),
         html.P(t(f"customer.state.{kind}.body", lang, **values)),
-    ], className="my-tree__section my-tree__message my-tree__wide", id=ids.MY_TREE_MESSAGE,
-        **{"data-state": kind})
+    ], className="my-tree__section my-tree__message my-tree__wide", id=ids.MY_TREE_MESSAGE, **state)
 
 
 def state_message(claim: TreeClaim, lang: str) -> html.Section:
@@ -112,16 +115,18 @@ def camera_attributes(base: str, camera: str, token: str) -> dict[str, str]:
 
 def camera(claim: TreeClaim, base: str, token: str | None, lang: str) -> html.Section:
     """The live camera: an empty box that assets/camera.js fills (MJPEG or polled latest.jpg)."""
+    body: Component
     if not claim.cameras or token is None:
         body = html.P(t("customer.camera.none", lang))
     else:
         words = {key: t(f"customer.camera.{key}", lang)
                  for key in ("live", "age_s", "age_min", "age_h", "paused", "offline", "waiting")}
-        body = html.Div(id=ids.MY_TREE_CAMERA, className="orchard-camera", **{
+        attributes: dict[str, Any] = {
             **camera_attributes(base, claim.cameras[0], token),
             "data-words": json.dumps(words, ensure_ascii=False),
             "data-alt": t("customer.camera.alt", lang, label=claim.tree_label),
-        })
+        }
+        body = html.Div(id=ids.MY_TREE_CAMERA, className="orchard-camera", **attributes)
     return html.Section([html.H2(t("customer.camera.title", lang)), body],
                         className="my-tree__section my-tree__camera")
 
@@ -139,8 +144,7 @@ def timelapse(claim: TreeClaim, base: str, token: str | None, now: datetime, lan
     start = int(claim.window.start.timestamp() * 1000)
     end = max(start + 1, _hour_end(min(now, claim.window.end)))
     src = f"{base}/{claim.cameras[0]}/timelapse.mp4?token={token}&start={start}&end={end}"
-    video = html.Video(src=src, controls=True, preload="none", id=ids.MY_TREE_TIMELAPSE,
-                       **{"playsInline": True, "data-empty": t("customer.timelapse.none", lang)})
+    video = html.Video(src=src, controls=True, preload="none", id=ids.MY_TREE_TIMELAPSE, playsInline=True)
     return html.Section([title, video], className="my-tree__section")
 
 
@@ -165,10 +169,11 @@ def gallery(claim: TreeClaim, base: str, token: str | None, now: datetime, lang:
     windows = gallery_windows(claim, now)
     if not claim.cameras or token is None or not windows:
         return html.Section([title, html.P(t("customer.gallery.none", lang))], className="my-tree__section")
-    body = html.Div(className="orchard-gallery", id=ids.MY_TREE_GALLERY, **{
+    attributes: dict[str, Any] = {
         "data-list": f"{base}/{claim.cameras[0]}/snapshots?token={token}",
         "data-token": token, "data-windows": json.dumps(windows), "data-tz": claim.timezone,
         "data-lang": lang, "data-empty": t("customer.gallery.none", lang),
         "data-unreachable": t("customer.gallery.unreachable", lang),
-    })
+    }
+    body = html.Div(className="orchard-gallery", id=ids.MY_TREE_GALLERY, **attributes)
     return html.Section([title, body], className="my-tree__section")

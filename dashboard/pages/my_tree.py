@@ -7,17 +7,18 @@ another customer's id or a claim that has ended since the page loaded shows noth
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dash
 from dash import Input, Output, State, dcc, html, no_update
+from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
-from orchard.auth.policy import Viewer
 from dashboard import guard, i18n, ids, paths, services
 from dashboard.customer import claims as claim_rows
-from dashboard.customer import sections, season
+from dashboard.customer import season, sections
 from dashboard.customer.claims import ClaimState, TreeClaim
+from orchard.auth.policy import Viewer
 
 WATCH_MS = 30_000  # how soon an open page notices its claim ended (or its first readings came)
 TICK_MS = 60_000  # new readings: only what is newer than the charts already hold
@@ -27,7 +28,7 @@ ARCHIVE_TOKEN_TTL_S = 6 * 3600  # gallery and timelapse links on a page left ope
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def load_claims(viewer: Viewer, now: datetime) -> list[TreeClaim]:
@@ -61,7 +62,7 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
     base = services.get().cameras_url
     live_token = _token(viewer, claim, CAMERA_TOKEN_TTL_S)
     archive_token = _token(viewer, claim, ARCHIVE_TOKEN_TTL_S)
-    parts = [sections.camera(claim, base, live_token, lang)]
+    parts: list[Component] = [sections.camera(claim, base, live_token, lang)]
     if live_token is not None:
         parts.append(dcc.Interval(id=ids.MY_TREE_CAMERA_TICK, interval=CAMERA_TOKEN_MS))
     parts.append(sections.tree_card(claim, lang))
@@ -127,7 +128,7 @@ def watch_claim(viewer: Viewer, _tick, memo):
 def refresh_camera_token(viewer: Viewer, _tick, memo):
     claim = _mine(viewer, memo, now_utc())
     token = _token(viewer, claim, CAMERA_TOKEN_TTL_S) if claim else None
-    if token is None:
+    if claim is None or token is None:
         raise PreventUpdate  # the claim ended: watch_claim replaces the page
     attributes = sections.camera_attributes(services.get().cameras_url, claim.cameras[0], token)
     return attributes["data-mjpeg"], attributes["data-latest"]
@@ -144,7 +145,7 @@ def new_readings(viewer: Viewer, _tick, memo, cursor):
     now = now_utc()
     claim = _mine(viewer, memo, now)
     scope = season.claim_scope(viewer, claim) if claim and claim.state == ClaimState.IN_FORCE else None
-    if scope is None:
+    if claim is None or scope is None:
         raise PreventUpdate  # ended, or not theirs: watch_claim shows why
     lang = i18n.current()
     soil, temp, cursor = season.extension(scope, cursor, now)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from orchard.registry import people
@@ -33,11 +33,11 @@ class Customers:
 
 
 def add_customers(orchard: Orchard) -> Customers:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sessions = session_factory(orchard.db_url)
     try:
         with sessions.begin() as s:
-            tree = {label: s.get(Tree, tree_id) for label, tree_id in orchard.trees.items()}
+            tree = {label: s.get_one(Tree, tree_id) for label, tree_id in orchard.trees.items()}
             eve = people.create_user(s, "eve", "customer", password="correct horse battery staple")
             fay = people.create_user(s, "fay", "customer", password="correct horse battery staple")
             day = timedelta(days=1)
@@ -61,7 +61,7 @@ def end_claim(orchard: Orchard, claim_id: int) -> None:
     sessions = session_factory(orchard.db_url)
     try:
         with sessions.begin() as s:
-            s.get(Claim, claim_id).ends_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+            s.get_one(Claim, claim_id).ends_at = datetime.now(UTC) - timedelta(seconds=1)
     finally:
         sessions.kw["bind"].dispose()
 
@@ -77,7 +77,7 @@ def archive_middays(relay_data: Path, camera: str, now: datetime, days: int = SN
         if noon >= now:
             continue
         ms = int(noon.timestamp() * 1000)
-        folder = relay_data / "snapshots" / camera / datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d")
+        folder = relay_data / "snapshots" / camera / datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{ms}.jpg").write_bytes(make_jpeg(back, width=320, height=240))
         taken.append(ms)
@@ -85,10 +85,12 @@ def archive_middays(relay_data: Path, camera: str, now: datetime, days: int = SN
 
 
 def dash_post(client, outputs: list[tuple[object, str]], inputs: list[tuple[object, str, object]],
-              state: list[tuple[object, str, object]] = ()) -> tuple[int, str]:
+              state: list[tuple[object, str, object]] | None = None) -> tuple[int, str]:
     """A hand-made POST to Dash's callback endpoint, as anyone can send one."""
     def key(component, prop):
-        return f"{json.dumps(component, sort_keys=True, separators=(',', ':')) if isinstance(component, dict) else component}.{prop}"
+        if isinstance(component, dict):
+            component = json.dumps(component, sort_keys=True, separators=(",", ":"))
+        return f"{component}.{prop}"
 
     output = key(*outputs[0]) if len(outputs) == 1 else ".." + "...".join(key(*o) for o in outputs) + ".."
     body = {
@@ -96,7 +98,7 @@ def dash_post(client, outputs: list[tuple[object, str]], inputs: list[tuple[obje
         "outputs": [{"id": c, "property": p} for c, p in outputs] if len(outputs) > 1
         else {"id": outputs[0][0], "property": outputs[0][1]},
         "inputs": [{"id": c, "property": p, "value": v} for c, p, v in inputs],
-        "state": [{"id": c, "property": p, "value": v} for c, p, v in state],
+        "state": [{"id": c, "property": p, "value": v} for c, p, v in state or []],
         "changedPropIds": [key(c, p) for c, p, _ in inputs],
     }
     response = client.post("/_dash-update-component", json=body)

@@ -62,7 +62,7 @@ class Front:
         """A page the front answers itself (a benchmark's baseline), ahead of the forwarding."""
         self.app.router.routes.insert(0, Route(path, endpoint))
 
-    def start(self) -> "Front":
+    def start(self) -> Front:
         self.thread.start()
         wait_until(lambda: self.server.started or not self.thread.is_alive(), message="front proxy started")
         return self

@@ -16,7 +16,12 @@ import pytest
 
 from tests.dashboard.conftest import DESKTOP, PHONE, RunningDashboard, log_in, screenshot
 from tests.dashboard.customer_site import (
-    FARM_TZ, Customers, add_customers, archive_middays, dash_post, end_claim,
+    FARM_TZ,
+    Customers,
+    add_customers,
+    archive_middays,
+    dash_post,
+    end_claim,
 )
 from tests.dashboard.front import Front
 from tests.mqtt_helpers import Collector, wait_until
@@ -73,7 +78,8 @@ def overflowing(page) -> list[str]:
     return page.evaluate("""() => {
         const width = document.documentElement.clientWidth;
         const scrolls = el => { for (let p = el.parentElement; p; p = p.parentElement) {
-            const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
+            const o = getComputedStyle(p).overflowX;
+            if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
             return false; };
         const out = [];
         for (const el of document.querySelectorAll('body *')) {
@@ -153,7 +159,8 @@ def test_desktop_screenshots(phone, locale, name):
     camera_loaded(page)
     page.locator("#my-tree-temp .js-plotly-plot").wait_for()
     page.wait_for_function("() => document.querySelectorAll('.orchard-gallery img').length > 0")
-    page.wait_for_function("() => [...document.querySelectorAll('.orchard-gallery img')].every(i => i.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.orchard-gallery img')].every(i => i.naturalWidth > 0)")
     assert overflowing(page) == []
     screenshot(page, name)
 
@@ -201,19 +208,22 @@ def test_forged_callback_posts_get_nothing_of_another_tree(site, customers, orch
     readings = [("my-tree-soil", "extendData"), ("my-tree-temp", "extendData"), ("my-tree-today", "children"),
                 ("my-tree-days-left", "children"), ("my-tree-cursor", "data")]
     status, body = dash_post(client, readings, [("my-tree-tick", "n_intervals", 1)],
-                             [("my-tree-claim", "data", theirs), ("my-tree-cursor", "data", {"until": 0, "bucket": 60000})])
+                             [("my-tree-claim", "data", theirs),
+                              ("my-tree-cursor", "data", {"until": 0, "bucket": 60000})])
     assert status == 204, body
     # Eve's own claim (began 24 h ago, readings go back 72 h) with a cursor at the epoch: nothing from before.
     eve = httpx.Client(base_url=site.url, timeout=30)
     assert eve.post("/auth/login", data={"username": "eve", "password": PASSWORD, "next": "/"}).status_code == 303
     hers = {"claim": customers.claims["eve-18"], "state": "in_force"}
     status, body = dash_post(eve, readings, [("my-tree-tick", "n_intervals", 1)],
-                             [("my-tree-claim", "data", hers), ("my-tree-cursor", "data", {"until": 0, "bucket": 3_600_000})])
+                             [("my-tree-claim", "data", hers),
+                              ("my-tree-cursor", "data", {"until": 0, "bucket": 3_600_000})])
     assert status == 200, body
     soil = json.loads(body)["response"]["my-tree-soil"]["extendData"]
     assert soil and min(x for xs in soil[0]["x"] for x in xs) >= local(customers.eve_start)
     # Pattern-matching ids naming another tree, on outputs no callback has: refused, nothing of tree 18.
-    for forged in ({"type": "tree-tile", "tree": orchard.trees["18"]}, {"type": "my-tree", "claim": customers.claims["cy"]}):
+    for forged in ({"type": "tree-tile", "tree": orchard.trees["18"]},
+                   {"type": "my-tree", "claim": customers.claims["cy"]}):
         status, body = dash_post(client, [(forged, "children")], [(forged, "n_clicks", 1)])
         assert status >= 400 and "cam-18" not in body and "Hillside" not in body, (status, body[:200])
 
@@ -249,7 +259,8 @@ def wait_for_mode(collector: Collector, mode: str, timeout: float = 20.0) -> Non
 def hide(page, hidden: bool) -> None:
     """The phone locks or the customer switches apps: the page is hidden (and shown again)."""
     page.evaluate("""hidden => {
-        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => hidden ? 'hidden' : 'visible'});
+        Object.defineProperty(document, 'visibilityState',
+                              {configurable: true, get: () => hidden ? 'hidden' : 'visible'});
         Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
         document.dispatchEvent(new Event('visibilitychange')); }""", hidden)
 

@@ -1,6 +1,6 @@
 """A customer's claims with their state, from the policy's answers on a real registry."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from orchard.registry.models import Tree
 from tests.world import PASSWORD, USERNAMES, build_world
 
 SECRET = "claims-test-secret-" + "s" * 32
-NOW = datetime(2026, 5, 10, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 10, 6, 0, tzinfo=UTC)
 START, END = NOW - timedelta(days=30), NOW + timedelta(days=60, hours=1)
 
 

@@ -87,7 +87,8 @@ def every_phrase() -> list[Phrase]:
     phrases = [soil_phrase(p) for p in (5, 15, 28, 40)]
     phrases += [Phrase("customer.conditions.temp", {"temp": 18}), Phrase("customer.conditions.frost", {"temp": -2}),
                 Phrase("customer.conditions.soil_temp", {"temp": 9}), Phrase("customer.conditions.rain.none"),
-                Phrase("customer.conditions.no_readings"), Phrase("customer.conditions.as_of", {"time": "30 Nov 09:05"})]
+                Phrase("customer.conditions.no_readings"),
+                Phrase("customer.conditions.as_of", {"time": "30 Nov 09:05"})]
     for grade in ("light", "moderate", "heavy", "storm"):
         for when in ("now", "this_morning", "this_afternoon", "this_evening", "last_night", "yesterday"):
             phrases.append(Phrase(f"customer.conditions.rain.{grade}.{when}", {"mm": 1.0}))
