@@ -64,9 +64,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def page_or_404(path: str, request: Request) -> Response:
         """The app page for a page's path; 404 for anything else (the proxy's /api and /cameras included)."""
         full = "/" + path
-        known = request.method in ("GET", "HEAD") and not full.startswith(paths.FOREIGN_PREFIXES) \
-            and _path_to_page(app.strip_relative_path(full))[0] != {}
-        if not known:
+        page, variables = ({}, None) if full.startswith(paths.FOREIGN_PREFIXES) \
+            else _path_to_page(app.strip_relative_path(full))
+        # A path variable is one segment: /tree/x/y/z is no tree's page.
+        one_segment = all("/" not in str(value) for value in (variables or {}).values())
+        if request.method not in ("GET", "HEAD") or page == {} or not one_segment:
             return Response("not found", status_code=404, media_type="text/plain")
         token = set_current_request(request)
         try:
