@@ -74,8 +74,9 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
         parts += [sections.today(season.today(scope, now), claim.timezone, lang), charts,
                   dcc.Store(id=ids.MY_TREE_CURSOR, data=cursor),
                   dcc.Interval(id=ids.MY_TREE_TICK, interval=TICK_MS)]
-    parts += [sections.timelapse(claim, base, archive_token, now, lang),
-              sections.gallery(claim, base, archive_token, now, lang)]
+    if claim.cameras:  # without a camera the card above says so once
+        parts += [sections.timelapse(claim, base, archive_token, now, lang),
+                  sections.gallery(claim, base, archive_token, now, lang)]
     return [html.Div(parts, className="my-tree__grid")]
 
 

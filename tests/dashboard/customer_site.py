@@ -6,6 +6,7 @@ Customers (all with tests/world.py's PASSWORD):
   eve  claim on 18 that began 24 h ago (readings go back 72 h: the charts must start at the claim),
        one on 17 that ended last month, one on 19 that starts in 10 days
   fay  claim on 17 in force; a test ends it while her page is open
+  hal  claim on 19 in force: no device, no camera, no readings yet
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ def add_customers(orchard: Orchard) -> Customers:
             tree = {label: s.get_one(Tree, tree_id) for label, tree_id in orchard.trees.items()}
             eve = people.create_user(s, "eve", "customer", password="correct horse battery staple")
             fay = people.create_user(s, "fay", "customer", password="correct horse battery staple")
+            hal = people.create_user(s, "hal", "customer", password="correct horse battery staple")
             day = timedelta(days=1)
             made = {
                 "eve-18": people.create_claim(s, eve, tree["18"], now - day, now + 90 * day, status="active"),
                 "eve-17": people.create_claim(s, eve, tree["17"], now - 200 * day, now - 30 * day, status="active"),
                 "eve-19": people.create_claim(s, eve, tree["19"], now + 10 * day, now + 100 * day, status="active"),
                 "fay": people.create_claim(s, fay, tree["17"], now - 5 * day, now + 5 * day, status="active"),
+                "hal": people.create_claim(s, hal, tree["19"], now - 2 * day, now + 50 * day, status="active"),
             }
             s.flush()
             claims = {name: claim.id for name, claim in made.items()}

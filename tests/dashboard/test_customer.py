@@ -165,6 +165,18 @@ def test_desktop_screenshots(phone, locale, name):
     screenshot(page, name)
 
 
+def test_a_tree_that_has_sent_nothing_yet_gets_a_friendly_sentence_not_an_empty_chart(phone):
+    page = phone(locale="zh-CN")
+    log_in(page, "hal")
+    page.goto("/my-tree")
+    page.locator("#my-tree-message[data-state=no_data]").wait_for()
+    assert "19 号树" in page.locator("#my-tree-message").inner_text()
+    assert page.locator("#my-tree-card").count() == 1
+    assert page.locator(".js-plotly-plot").count() == 0 and page.locator("#my-tree-camera").count() == 0
+    assert overflowing(page) == []
+    screenshot(page, "customer-phone-no-data-zh-CN")
+
+
 def test_the_gallery_and_timelapse_hold_only_the_claims_dates(phone, customers):
     page = phone()
     log_in(page, "eve")
