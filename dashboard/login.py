@@ -16,6 +16,7 @@ from dashboard import i18n, paths, services
 from orchard.auth import AuthError, TooManyAttempts
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE, SESSION_TTL_S, mint_session
+from orchard.registry.models import Role
 
 router = APIRouter()
 
@@ -54,6 +55,8 @@ def login(request: Request, username: Annotated[str, Form(max_length=254)] = "",
         return _see_other(f"{paths.LOGIN}?error=throttled&next={quote(target)}")
     except AuthError:
         return _see_other(f"{paths.LOGIN}?error=wrong&next={quote(target)}")
+    if target == paths.HOME:  # straight to the person's own start page, without the home page's hop
+        target = paths.MY_TREE if viewer.role == Role.CUSTOMER else paths.FARM
     response = _see_other(target)
     set_session(response, request, viewer, password_hash)
     return response

@@ -13,7 +13,7 @@ from orchard.registry.models import Role
 @guard.guarded_page
 def layout(viewer: Viewer, **_query):
     target = paths.MY_TREE if viewer.role == Role.CUSTOMER else paths.FARM
-    return dcc.Location(id="home-redirect", href=target, refresh="callback-nav")
+    return dcc.Location(id="home-redirect", href=target, refresh=True)
 
 
 dash.register_page(__name__, path=paths.HOME, title=i18n.page_title, layout=layout)

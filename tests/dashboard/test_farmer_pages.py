@@ -83,3 +83,29 @@ def test_claims_list_who_and_how_long(open_page):
     assert "ENDED" in text.upper() and "60 days" in text
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "farmer-claims-phone-en")
+
+
+def test_the_wall_shows_each_pictures_age_and_marks_old_ones(open_page, devices, relay):
+    """As behind the production proxy (one origin, or the relay's CORS): the wall reads Last-Modified."""
+    from email.utils import formatdate
+
+    devices.frame("hill", "hill-1", "cam-17", make_jpeg(37, 640, 360))
+    devices.frame("hill", "hill-2", "cam-18", make_jpeg(38, 640, 360))
+    page = open_page(viewport=DESKTOP)
+
+    def as_behind_the_proxy(route):
+        response = route.fetch()
+        headers = {**response.headers, "access-control-allow-origin": "*"}
+        if "/cam-18/" in route.request.url:  # cam-18's camera went quiet 20 minutes ago
+            headers["last-modified"] = formatdate(time.time() - 20 * 60, usegmt=True)
+        route.fulfill(response=response, headers=headers)
+
+    page.route(f"{relay.url}/cameras/**", as_behind_the_proxy)
+    log_in(page, "farmer-hill")
+    page.goto("/camera-wall")
+    wait_for_images(page, 2)
+    page.wait_for_function("document.querySelectorAll('.orchard-wall-age:not(:empty)').length === 2", timeout=20_000)
+    ages = page.evaluate("[...document.querySelectorAll('.orchard-wall-card')].map(c => "
+                         "[c.querySelector('.orchard-wall-age').textContent, c.classList.contains('stale')])")
+    assert ages[0] == ["just now", False]
+    assert ages[1][1] is True and ages[1][0].startswith("20 min ago")

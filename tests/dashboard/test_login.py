@@ -22,6 +22,15 @@ def test_farmer_logs_in_and_sees_the_overview(open_page, dashboard):
     assert hosts == {urlsplit(dashboard.url).netloc}, f"the page fetched from other hosts: {hosts}"
 
 
+def test_logging_in_leads_to_ones_own_start_page(open_page):
+    page = open_page(viewport=PHONE)
+    log_in(page, "farmer-hill")
+    page.wait_for_url("**/farm")
+    page.goto("/")
+    page.wait_for_url("**/farm")  # the start page sends a farmer on to the overview
+    page.locator(".orchard-tile").first.wait_for()
+
+
 def test_wrong_password_is_told_and_sets_no_cookie(open_page):
     page = open_page(viewport=PHONE)
     log_in_page = page.goto("/login")
@@ -83,3 +92,53 @@ def test_dashs_websocket_needs_a_session(dashboard):
     with connect(url, origin=origin, open_timeout=10, additional_headers={"Cookie": f"orchard_session={cookie}"}) as ws:
         ws.send('{"type": "heartbeat"}')
         assert "heartbeat_ack" in ws.recv(timeout=10)
+
+
+def test_a_page_left_open_after_its_session_ended_goes_to_the_login_page(dashboard):
+    from tests.dashboard.conftest import call_callback
+
+    client = dashboard.client()  # no cookie: the session ended (logged out elsewhere, or expired)
+
+    def watch(pathname):
+        return call_callback(client, [("shell-session-redirect", "href")], [("shell-session-watch", "n_intervals", 3)],
+                             [("_pages_location", "pathname", pathname)])
+
+    assert watch("/farm").json()["response"]["shell-session-redirect"]["href"] == "/login?next=/farm"
+
+    def moved(response) -> bool:
+        return response.status_code == 200 and "shell-session-redirect" in response.json().get("response", {})
+
+    assert not moved(watch("/login"))  # already there
+    logged_in = dashboard.client("farmer-hill")
+    assert not moved(call_callback(logged_in, [("shell-session-redirect", "href")],
+                                   [("shell-session-watch", "n_intervals", 3)],
+                                   [("_pages_location", "pathname", "/farm")]))
+
+
+THREADED = r"""
+import os, threading, time, httpx, uvicorn
+from orchard.settings import Settings
+from dashboard.app import create_app
+from tests.services import free_port
+port = free_port()
+server = uvicorn.Server(uvicorn.Config(create_app(Settings.load(dict(os.environ))), port=port, log_config=None))
+threading.Thread(target=server.run, daemon=True).start()
+while not server.started:
+    time.sleep(0.05)
+print(httpx.get(f"http://127.0.0.1:{port}/_dash-layout", timeout=30).status_code)
+server.should_exit = True
+"""
+
+
+def test_a_dashboard_served_from_a_thread_builds_its_pages(orchard, tmp_path):
+    """As `orchard demo` serves it: uvicorn in a thread, where Dash's callback context was never set."""
+    import subprocess
+    import sys
+
+    from tests.dashboard.conftest import REPO, SECRET
+
+    env = {"ORCHARD_DB_URL": orchard.db_url, "ORCHARD_STORE_URL": orchard.store_url, "ORCHARD_SECRET_KEY": SECRET,
+           "ORCHARD_DATA_DIR": str(tmp_path), "ORCHARD_MQTT_URL": "mqtt://127.0.0.1:1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", THREADED], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip().splitlines()[-1:] == ["200"], done.stderr[-2000:]

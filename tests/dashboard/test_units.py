@@ -95,3 +95,15 @@ def test_two_devices_at_one_tree_make_one_line():
     b = [Bucket(0, 20.0, 19.0, 21.0, 3)]
     merged = merge([a, b])
     assert merged[0] == Bucket(0, 17.5, 9.0, 21.0, 4) and merged[1] == a[1]
+
+
+def test_the_camera_relay_address_is_checked():
+    from orchard.errors import SettingsError
+    from orchard.settings import Settings
+
+    assert Settings.load({}).cameras_url == "/cameras"
+    assert Settings.load({"ORCHARD_CAMERAS_URL": "https://live.example.org/cameras/"}).cameras_url == \
+        "https://live.example.org/cameras"
+    for bad in ("cameras", "ftp://host/cameras", "http:///cameras"):
+        with pytest.raises(SettingsError, match="ORCHARD_CAMERAS_URL"):
+            Settings.load({"ORCHARD_CAMERAS_URL": bad})
