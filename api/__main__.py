@@ -9,6 +9,7 @@ import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.app import create_app
+from orchard.auth.setup import proxy_options
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from orchard.registry.migrate import upgrade
@@ -35,8 +36,11 @@ def command(host: str, port: int) -> None:
     except (OrchardError, SQLAlchemyError) as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
     log.info("management API on http://%s:%s/api (docs at /api/docs)", host, port)
+    if host not in ("127.0.0.1", "::1", "localhost") and not settings.public_url:
+        log.warning("listening on %s without ORCHARD_PUBLIC_URL: the session cookie is Secure only for "
+                    "requests that arrive over https (directly or from ORCHARD_TRUSTED_PROXIES)", host)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, **proxy_options(settings))
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from orchard.auth import check_secret
 from orchard.auth.policy import Policy
+from orchard.auth.secret import check_secret
 from orchard.registry.db import conflicts
 from orchard.store import TimeSeriesStore
 
@@ -18,13 +18,14 @@ from orchard.store import TimeSeriesStore
 class Services:
     """The registry, the policy that guards it, and the store of readings, shared by every request."""
 
-    def __init__(self, sessions: sessionmaker[Session], store: TimeSeriesStore, secret: str | None,
-                 shop_secret: str | None = None, policy_cache_s: float = 5.0) -> None:
-        self.secret = check_secret(secret)  # refuse to start rather than sign sessions with nothing
+    def __init__(self, policy: Policy, store: TimeSeriesStore, shop_secret: str | None = None,
+                 public_url: str | None = None) -> None:
+        self.policy = policy  # orchard.auth.setup.policy_for: the secret is checked there
+        self.secret = check_secret(policy.secret)
         self.shop_secret = shop_secret or None
-        self.sessions = sessions
+        self.sessions = policy.sessions
         self.store = store
-        self.policy = Policy(sessions, self.secret, cache_s=policy_cache_s)
+        self.public_url = public_url  # ORCHARD_PUBLIC_URL: https there makes the session cookie Secure
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

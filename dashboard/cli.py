@@ -8,6 +8,7 @@ import click
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
+from orchard.auth.setup import proxy_options
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from orchard.registry.migrate import upgrade
@@ -36,5 +37,8 @@ def command(host: str, port: int) -> None:
     except (OrchardError, SQLAlchemyError) as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
     log.info("dashboard on http://%s:%s/", host, port)
+    if host not in ("127.0.0.1", "::1", "localhost") and not settings.public_url:
+        log.warning("listening on %s without ORCHARD_PUBLIC_URL: the session cookie is Secure only for "
+                    "requests that arrive over https (directly or from ORCHARD_TRUSTED_PROXIES)", host)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, **proxy_options(settings))

@@ -5,6 +5,7 @@ Three registry queries and one `latest` from the store per farm, whatever its si
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -126,12 +127,18 @@ def farm_overview(viewer: Viewer, farm_id: object, now_ms: int | None = None) ->
             if current is None or HEALTH_RANK[row.health.state] < HEALTH_RANK[current]:
                 worst[row.tree_id] = row.health.state
     tiles = [TreeTile(tree_id, label, variety, plot_id, lat, lon, tree_id in claimed, worst.get(tree_id))
-             for tree_id, label, variety, plot_id, lat, lon in trees]
+             for tree_id, label, variety, plot_id, lat, lon in sorted(trees, key=lambda row: natural(row[1]))]
     conditions = [PlotConditions(plot_id, plot_name, by_plot.get(str(plot_id), {}))
                   for plot_id, plot_name in sorted(plots.items(), key=lambda item: item[1])]
     if by_plot.get(""):  # readings of devices that stand in no plot
         conditions.append(PlotConditions(None, None, by_plot[""]))
     return FarmOverview(farm_id, name, tz, now_ms, tiles, conditions, rows)
+
+
+def natural(label: str) -> tuple:
+    """Sort key reading the numbers in a label as numbers: 2 before 10, "A-9" before "A-10"."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", label.strip()) if part)
 
 
 def _keep_newest(into: dict[str, tuple[float, int]], metric: str, entry: tuple[float, int]) -> None:

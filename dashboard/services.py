@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchard.auth import check_secret, mint_camera_token
-from orchard.auth.policy import Policy, Viewer
+from orchard.auth.policy import Viewer
+from orchard.auth.setup import policy_for, secret_of
 from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
@@ -29,14 +29,14 @@ class Services:
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session] | None = None,
                  store: TimeSeriesStore | None = None, policy_cache_s: float = 5.0) -> None:
-        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-        self.secret = check_secret(secret)  # refuse to start rather than sign sessions with nothing
+        self.secret = secret_of(settings)  # refuse to start rather than sign sessions with a weak key
         self.settings = settings
+        self.public_url = settings.public_url  # ORCHARD_PUBLIC_URL: https there makes the session cookie Secure
         self.own_sessions, self.own_store = sessions is None, store is None
         self.sessions = sessions or session_factory(settings.db_url)
         token = settings.influx_token.get_secret_value() if settings.influx_token else None
         self.store = store if store is not None else open_store(settings.store_url, token=token)
-        self.policy = Policy(self.sessions, self.secret, cache_s=policy_cache_s)
+        self.policy = policy_for(settings, self.sessions, cache_s=policy_cache_s)
         self.cameras_url = settings.cameras_url.rstrip("/")
         self.device_status: StatusBoard | None = None  # set by start(): the devices' retained statuses
 
@@ -47,8 +47,9 @@ class Services:
             yield session
 
     def camera_token(self, viewer: Viewer, cameras: Iterable[str], ttl_s: float = CAMERA_TOKEN_TTL_S) -> str:
-        """A short-lived token for `cameras` in the viewer's name: the relay re-checks their claims on use."""
-        return mint_camera_token(self.secret, cameras, ttl_s, subject=str(viewer.user_id))
+        """A short-lived token for `cameras` in the viewer's name: the relay re-checks their claims on use,
+        and their logout ends it."""
+        return self.policy.camera_token(viewer, sorted(cameras), int(ttl_s))
 
     def camera_url(self, camera: str, what: str = "latest.jpg") -> str:
         return f"{self.cameras_url}/{camera}/{what}"

@@ -20,7 +20,7 @@ SUBCOMMANDS = {
     "simulate": "devices.__main__:simulate_command",
     "readings": "orchard.report:command",
     "streams": "streams.__main__:command",
-    "camera-token": "orchard.camera_token:command",
+    "camera-token": "orchard.camera_token_cli:command",
     "api": "api.__main__:command",
     "dashboard": "dashboard.cli:command",
     "admin": "orchard.admin:group",

@@ -52,8 +52,9 @@ class WebServer:
         """`on_stop` runs before the server stops: it ends what would hold shutdown up (open streams)."""
         import uvicorn
 
+        # No proxy in front of the demo: X-Forwarded-For must not pick a client's address (login throttle).
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                lifespan="on", timeout_graceful_shutdown=3)
+                                lifespan="on", timeout_graceful_shutdown=3, proxy_headers=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=name, daemon=True)
         self.on_stop = on_stop

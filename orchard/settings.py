@@ -7,6 +7,7 @@ may instead be read from a file named by ORCHARD_<NAME>_FILE (docker secrets).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +40,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     shop_secret: SecretStr | None = Field(default=None, description="signs the shop's order webhook")
     log_level: str = "INFO"
+    # Web services: the origin people use (its https makes the session cookie Secure), and the proxies
+    # whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks, comma-separated).
+    public_url: str | None = Field(default=None, description="e.g. https://orchard.example.coop")
+    trusted_proxies: str = Field(default="", description="e.g. 127.0.0.1, 172.18.0.0/16")
 
     # The Pi agent: who it is and what it reads.
     farm: str | None = None
@@ -101,6 +106,26 @@ class Settings(BaseSettings):
         if not (value.startswith("/") or (parts.scheme in ("http", "https") and parts.hostname)):
             raise ValueError("must be a path like /cameras or a URL like https://example.org/cameras")
         return value.rstrip("/") or "/"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must look like https://orchard.example.coop")
+        return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
+        return value
 
     @field_validator("farm", "device")
     @classmethod

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import click
 import uvicorn
 
+from orchard.auth.setup import proxy_options
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from streams.app import create_app
@@ -58,7 +59,7 @@ def command(host: str, port: int) -> None:
     except OrchardError as exc:
         raise click.ClickException(str(exc)) from None
     config = uvicorn.Config(create_app(settings, relay=relay), host=host, port=port, log_config=None,
-                            access_log=False, timeout_graceful_shutdown=5, lifespan="on")
+                            access_log=False, timeout_graceful_shutdown=5, lifespan="on", **proxy_options(settings))
     RelayServer(config, on_stop=relay.close_streams_threadsafe).run()
     log.info("camera relay stopped")
 

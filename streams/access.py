@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import APIKeyCookie, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
-from orchard.auth import AuthError, Forbidden
+from orchard.auth import API_TOKEN_PREFIX, AuthError, Forbidden
 from orchard.auth.policy import Viewer
 from orchard.auth.sessions import SESSION_COOKIE
 from orchard.errors import NotFound
@@ -23,7 +23,6 @@ from orchard.topics import ID_PATTERN
 from streams.service import RelayDep
 
 COOKIE = "orchard_camera"
-API_TOKEN_PREFIX = "orl_"
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <camera token or API token>")
 _query = APIKeyQuery(name="token", auto_error=False, description="?token=<camera token>, for <img src>")

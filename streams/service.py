@@ -8,9 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from orchard.auth import check_secret
 from orchard.auth.policy import Policy
-from orchard.registry.db import session_factory
+from orchard.auth.setup import policy_for, secret_of
 from orchard.settings import Settings
 from streams.archive import Archive
 from streams.hub import Frame, Hub
@@ -40,11 +39,10 @@ class Relay:
         timelapse_fourccs: tuple[str, ...] = CODECS,
         policy: Policy | None = None,
     ) -> None:
-        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-        self.secret = check_secret(secret)  # refuse to start rather than serve cameras unsigned
+        self.secret = secret_of(settings)  # refuse to start rather than serve cameras unsigned
         self.settings = settings
         # Who may watch which camera, and which dates of its archive: the registry's users and claims.
-        self.policy = policy or Policy(session_factory(settings.db_url), self.secret)
+        self.policy = policy or policy_for(settings)
         self.stale_after_s = STALE_AFTER_IDLE_INTERVALS * settings.camera_idle_s
         self.cleanup_every_s = cleanup_every_s
         self.stats = StreamsStats()

@@ -92,7 +92,7 @@ def persona_clients(base_url: str, usernames: Mapping[str, str] = USERNAMES,
 
 
 def run_table(base_url: str, cases: Iterable[Case], clients: Mapping[str, httpx.Client],
-              values: Mapping[str, Value] | None = None) -> list[str]:
+              values: Mapping[str, Value] | None = None, usernames: Mapping[str, str] = USERNAMES) -> list[str]:
     """Ask every case as every persona; one line per status that differs from the table."""
     values = values or {}
     mismatches = []
@@ -113,6 +113,11 @@ def run_table(base_url: str, cases: Iterable[Case], clients: Mapping[str, httpx.
             finally:
                 response.close()
                 client.cookies = kept
+            if case.route.endswith("/logout") and persona != "anonymous":
+                # Logging out ends every copy of the session, the kept one too: log in again.
+                again = client.post(base_url.rstrip("/") + case.route.replace("/logout", "/login"),
+                                    json={"username": usernames[persona], "password": PASSWORD})
+                assert again.status_code == 200, f"login again as {persona}: {again.status_code}"
     return mismatches
 
 

@@ -21,8 +21,8 @@ BROKER_ACL = REPO / "deploy" / "mosquitto" / "acl"
 BROKER_USERS = {
     "orchard-ingest": "ingest-secret",
     "orchard-streams": "streams-secret",
-    "orchard-simulator": "simulator-secret",
     "orchard-dashboard": "dashboard-secret",
+    "orchard-simulator": "simulator-secret",
     "dev-a": "dev-a-secret",
     "dev-b": "dev-b-secret",
 }

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import CurrentViewer, load
+from api.fields import Int64
 from api.services import ServicesDep
 from api.times import UTCTime
-from orchard.auth import mint_camera_token
 from orchard.auth.policy import Policy, Viewer
 from orchard.errors import NotFound
 from orchard.registry import orchards
@@ -44,13 +44,13 @@ class CameraIn(BaseModel):
 
     id: str = Field(pattern=f"^{ID_PATTERN.pattern}$", description="the `{camera}` of its MQTT topic")
     device_id: str
-    tree_ids: list[int] = Field(default=[], description="trees of the device's farm it sees")
+    tree_ids: list[Int64] = Field(default=[], max_length=1000, description="trees of the device's farm it sees")
 
 
 class CameraPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tree_ids: list[int] = Field(description="the trees it sees now, replacing the old list")
+    tree_ids: list[Int64] = Field(max_length=1000, description="the trees it sees now, replacing the old list")
 
 
 class CameraToken(BaseModel):
@@ -76,10 +76,10 @@ def get_camera(camera_id: str, viewer: CurrentViewer, services: ServicesDep) -> 
 @router.post("", status_code=201)
 def create_camera(body: CameraIn, viewer: CurrentViewer, services: ServicesDep) -> CameraOut:
     """Add a camera to a device (admins only)."""
+    services.policy.require_admin(viewer, "add cameras")  # before the lookup: a device id must not reveal its farm
     with services.writing() as session:
         device = orchards.get_device(session, body.device_id)
         if device is None:
-            services.policy.require_admin(viewer, "add cameras")
             raise NotFound(f"no device {body.device_id!r}")
         services.policy.require_edit(viewer, "camera", device.farm_id)
         camera = orchards.create_camera(session, body.id, device.id, body.tree_ids)
@@ -120,6 +120,6 @@ def camera_token(camera_id: str, viewer: CurrentViewer, services: ServicesDep,
     with services.reading() as session:
         camera = load(session, Camera, camera_id, viewer, services.policy).id
     now = datetime.now(UTC)
-    token = mint_camera_token(services.secret, [camera], ttl_s, subject=str(viewer.user_id), now=now.timestamp())
+    token = services.policy.camera_token(viewer, [camera], ttl_s, now=now.timestamp())
     return CameraToken(camera=camera, token=token,
                        expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, UTC))

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from api.access import CurrentViewer, load
+from api.fields import Int64, Name
 from api.services import ServicesDep
-from api.times import UTCTime
+from api.times import Moment, UTCTime
 from orchard.errors import Invalid, NotFound
 from orchard.registry import orchards, people
-from orchard.registry.models import Claim, ClaimStatus
+from orchard.registry.models import Claim, ClaimStatus, Role
 
 router = APIRouter(prefix="/claims", tags=["claims"])
 
@@ -41,12 +42,12 @@ class ClaimOut(BaseModel):
 class ClaimIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int = Field(description="a customer")
-    tree_id: int
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime = Field(description="not included: the claim shows the tree while start <= now < end")
+    user_id: Int64 = Field(description="a customer")
+    tree_id: Int64
+    starts_at: Moment
+    ends_at: Moment = Field(description="not included: the claim shows the tree while start <= now < end")
     status: ClaimStatus = ClaimStatus.PENDING
-    order_ref: str | None = Field(default=None, max_length=128)
+    order_ref: Name | None = Field(default=None, max_length=128, description="admins only: the shop's order id")
 
     @field_validator("ends_at")
     @classmethod
@@ -60,13 +61,13 @@ class ClaimIn(BaseModel):
 class ClaimPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     status: ClaimStatus | None = None
 
 
 @router.get("")
-def list_claims(viewer: CurrentViewer, services: ServicesDep, tree: int | None = None, user: int | None = None,
+def list_claims(viewer: CurrentViewer, services: ServicesDep, tree: Int64 | None = None, user: Int64 | None = None,
                 status: ClaimStatus | None = None) -> list[ClaimOut]:
     """The claims the asker may see: a customer's own (ended ones too), a farmer's on their farms' trees."""
     with services.reading() as session:
@@ -75,29 +76,33 @@ def list_claims(viewer: CurrentViewer, services: ServicesDep, tree: int | None =
 
 
 @router.get("/{claim_id}")
-def get_claim(claim_id: int, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
+def get_claim(claim_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
     with services.reading() as session:
         return ClaimOut.of(load(session, Claim, claim_id, viewer, services.policy))
 
 
 @router.post("", status_code=201)
 def create_claim(body: ClaimIn, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
-    """Give a customer a claim on a tree (admins, and the tree's farm's farmers)."""
+    """Give a customer a claim on a tree (admins, and the tree's farm's farmers); only admins set order_ref."""
+    if body.order_ref is not None:  # else a farmer could squat a shop order that has not arrived yet
+        services.policy.require_admin(viewer, "set order_ref; the shop's webhook sets it")
     with services.writing() as session:
         tree = orchards.get_tree(session, body.tree_id)
-        services.policy.require_edit(viewer, "claim", tree.farm_id if tree else None)
+        # A farm the asker may not see is not named in the refusal: a tree id must not reveal its farm.
+        seen = tree.farm_id if tree is not None and services.policy.sees_farm(viewer, tree.farm_id) else None
+        services.policy.require_edit(viewer, "claim", seen)
         if tree is None:
             raise NotFound(f"no tree {body.tree_id}")
         user = people.get_user(session, body.user_id)
-        if user is None:
-            raise Invalid(f"user_id: there is no user {body.user_id}")
+        if user is None or (user.role != Role.CUSTOMER and viewer.role != Role.ADMIN):
+            raise Invalid(f"user_id: there is no customer {body.user_id}")  # nor a word of others' roles
         claim = people.create_claim(session, user, tree, body.starts_at, body.ends_at, status=body.status,
                                     order_ref=body.order_ref)
         return ClaimOut.of(claim)
 
 
 @router.patch("/{claim_id}")
-def update_claim(claim_id: int, body: ClaimPatch, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
+def update_claim(claim_id: Int64, body: ClaimPatch, viewer: CurrentViewer, services: ServicesDep) -> ClaimOut:
     """Move a claim's dates or change its status (admins, and the tree's farm's farmers)."""
     with services.writing() as session:
         claim = load(session, Claim, claim_id, viewer, services.policy)
@@ -112,7 +117,7 @@ def update_claim(claim_id: int, body: ClaimPatch, viewer: CurrentViewer, service
 
 
 @router.delete("/{claim_id}", status_code=204)
-def delete_claim(claim_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
+def delete_claim(claim_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a claim made by mistake (admins only); a refunded order is better set to cancelled."""
     with services.writing() as session:
         claim = load(session, Claim, claim_id, viewer, services.policy)

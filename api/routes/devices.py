@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.access import CurrentViewer, load
+from api.fields import Int64, Line
 from api.services import ServicesDep
 from api.times import UTCTime
 from orchard.errors import Invalid, NotFound
@@ -50,17 +51,17 @@ class DeviceIn(BaseModel):
 
     id: str = Field(pattern=f"^{ID_PATTERN.pattern}$", description="also its MQTT username")
     farm_id: str
-    tree_id: int | None = None
-    plot_id: int | None = None
-    sensors: str = Field(default="", description="as ORCHARD_SENSORS on the Pi")
+    tree_id: Int64 | None = None
+    plot_id: Int64 | None = None
+    sensors: Line = Field(max_length=500, default="", description="as ORCHARD_SENSORS on the Pi")
 
 
 class DevicePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tree_id: int | None = None
-    plot_id: int | None = None
-    sensors: str | None = None
+    tree_id: Int64 | None = None
+    plot_id: Int64 | None = None
+    sensors: Line | None = Field(default=None, max_length=500)
     revoked: bool | None = Field(default=None, description="true: the broker refuses it after the next sync")
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import CurrentViewer, load
+from api.fields import Name
 from api.services import ServicesDep
 from api.times import UTCTime
 from orchard.registry import orchards
@@ -29,16 +30,16 @@ class FarmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=f"^{ID_PATTERN.pattern}$", description="the farm's slug in MQTT topics")
-    name: str = Field(min_length=1, max_length=200)
-    location: str | None = Field(default=None, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
+    location: Name | None = Field(default=None, max_length=200)
     timezone: str = Field(default="UTC", description="a name like Asia/Shanghai")
 
 
 class FarmPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    location: str | None = Field(default=None, max_length=200)
+    name: Name | None = Field(default=None, min_length=1, max_length=200)
+    location: Name | None = Field(default=None, max_length=200)
     timezone: str | None = None
 
 

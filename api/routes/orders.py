@@ -5,64 +5,80 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
+import time as clock
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, PlainValidator, ValidationError
+from sqlalchemy.orm import Session
 
+from api.fields import Line, Name
 from api.routes.claims import ClaimOut
 from api.services import Services, ServicesDep
+from api.times import check_year
 from orchard.auth import AuthError
 from orchard.errors import Conflict, Invalid, Unavailable
 from orchard.registry import orchards, people
-from orchard.registry.models import ClaimStatus, Role
+from orchard.registry.models import Claim, ClaimStatus, Role
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/claims", tags=["shop"])
 
 SIGNATURE_HEADER = "X-Orchard-Signature"
+TIMESTAMP_HEADER = "X-Orchard-Timestamp"
+FRESH_FOR_S = 300  # a signed order older (or newer) than this is refused: replays of old orders stop here
+STAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() would also take other scripts' digits
+ORDERS_PATH = "/claims/orders"  # authenticated by its HMAC, not a cookie; its body is capped small in api.app
 
 
 def _day(value: object) -> date | datetime:
     """An ISO date (2025-03-01) or date-time; a time without a zone is taken in the farm's zone."""
     text = value if isinstance(value, str) else ""
     try:
-        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        day = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{str(value)[:40]!r} is not an ISO date like 2025-03-01") from None
+    return check_year(day)
 
 
 Day = Annotated[date | datetime, PlainValidator(_day)]
 
 
 class Customer(BaseModel):
-    username: str = Field(min_length=1, max_length=254)
-    display_name: str = Field(default="", max_length=200)
+    username: Name = Field(min_length=1, max_length=254)
+    display_name: Name = Field(default="", max_length=200)
 
 
 class Order(BaseModel):
-    order_id: str = Field(min_length=1, max_length=128)
+    order_id: Name = Field(min_length=1, max_length=128)
     customer: Customer
-    farm: str
-    tree: str = Field(min_length=1, description="the tree's label on the farm, e.g. 17")
+    farm: Line = Field(max_length=64)
+    tree: Line = Field(min_length=1, max_length=32, description="the tree's label on the farm, e.g. 17")
     start: Day = Field(description="first day of the claim")
     end: Day = Field(description="last day of the claim, included (a date-time: the moment it ends)")
 
 
 async def signed_body(request: Request, services: ServicesDep) -> bytes:
-    """The raw body, once its HMAC-SHA256 (ORCHARD_SHOP_SECRET) matches `X-Orchard-Signature: sha256=<hex>`."""
+    """The raw body, once `X-Orchard-Signature: sha256=<hex>` is the HMAC-SHA256 (ORCHARD_SHOP_SECRET)
+    of `<X-Orchard-Timestamp>.<body>` and that timestamp is within FRESH_FOR_S of now."""
     if services.shop_secret is None:
         raise Unavailable("the shop webhook is not configured: set ORCHARD_SHOP_SECRET")
     given = request.headers.get(SIGNATURE_HEADER, "")
     if not given.startswith("sha256="):
-        raise AuthError(f"the order must be signed: {SIGNATURE_HEADER}: sha256=<hex HMAC of the body>")
-    body = await request.body()
-    expected = hmac.new(services.shop_secret.encode(), body, hashlib.sha256).hexdigest()
+        raise AuthError(f"the order must be signed: {SIGNATURE_HEADER}: sha256=<hex HMAC of timestamp.body>")
+    stamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
+    if not STAMP.fullmatch(stamp):
+        raise AuthError(f"the order must carry {TIMESTAMP_HEADER}: <Unix seconds>, signed with the body")
+    if abs(clock.time() - int(stamp)) > FRESH_FOR_S:
+        raise AuthError(f"the {TIMESTAMP_HEADER} is more than {FRESH_FOR_S} s from now: an old or replayed order")
+    body = await request.body()  # capped by orchard.web.BodyLimit before any byte is hashed
+    expected = hmac.new(services.shop_secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), given[len("sha256="):].strip().lower().encode("latin-1")):
-        raise AuthError(f"the {SIGNATURE_HEADER} does not match the body")
+        raise AuthError(f"the {SIGNATURE_HEADER} does not match the timestamp and body")
     return body
 
 
@@ -84,12 +100,30 @@ def _moment(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
     return datetime.combine(value + timedelta(days=1) if end else value, time(0), zone)
 
 
+class OrderConflict(Conflict):
+    """An order id already used by a claim that differs from this order (HTTP 409)."""
+
+
+def _replayed(session: Session, order: Order, existing: Claim) -> ClaimOut:
+    """The claim an order made before, if this is truly the same order; else OrderConflict."""
+    zone = ZoneInfo(existing.tree.farm.timezone)
+    customer = people.find_user(session, order.customer.username)
+    same = (existing.tree.farm_id == order.farm and existing.tree.label == order.tree
+            and customer is not None and customer.id == existing.user_id
+            and existing.starts_at == _moment(order.start, zone, end=False)
+            and existing.ends_at == _moment(order.end, zone, end=True))
+    if not same:
+        raise OrderConflict(f"order_id: {order.order_id!r} was already used by an order with another farm, "
+                            "tree, customer or dates")
+    return ClaimOut.of(existing)
+
+
 def _claim_for(services: Services, order: Order) -> tuple[ClaimOut, bool]:
     """The order's claim and whether it was made now; a replayed order finds the one it made before."""
     with services.writing() as session:
         existing = people.find_claim_by_order(session, order.order_id)
         if existing is not None:
-            return ClaimOut.of(existing), False
+            return _replayed(session, order, existing), False
         farm = orchards.get_farm(session, order.farm)
         if farm is None:
             raise Invalid(f"farm: there is no farm {order.farm!r}")
@@ -105,7 +139,9 @@ def _claim_for(services: Services, order: Order) -> tuple[ClaimOut, bool]:
             customer = people.create_user(session, order.customer.username, Role.CUSTOMER,
                                           display_name=order.customer.display_name)
         elif customer.role != Role.CUSTOMER:
-            raise Invalid(f"customer.username: {customer.username!r} is a {customer.role}, not a customer")
+            # The buyer chose the name: tell the shop to pick another, not what the account is.
+            raise Invalid(f"customer.username: {order.customer.username!r} is taken by an account that "
+                                "cannot hold claims; the customer must choose another")
         claim = people.create_claim(session, customer, tree, starts_at, ends_at, status=ClaimStatus.ACTIVE,
                                     order_ref=order.order_id)
         return ClaimOut.of(claim), True
@@ -113,24 +149,29 @@ def _claim_for(services: Services, order: Order) -> tuple[ClaimOut, bool]:
 
 @router.post("/orders", status_code=201, responses={
     200: {"description": "a replayed order: the claim it made the first time"},
-    401: {"description": "missing or wrong signature"},
+    401: {"description": "missing or wrong signature, or a timestamp more than 5 minutes from now"},
+    409: {"description": "the order_id was used by an order with another farm, tree, customer or dates"},
+    413: {"description": "a body over 16 KB"},
     422: {"description": "a wrong field, or a farm or tree the registry lacks"},
     503: {"description": "ORCHARD_SHOP_SECRET is not set"}})
 def receive_order(body: Annotated[bytes, Depends(signed_body)], response: Response,
                   services: ServicesDep) -> ClaimOut:
     """Turn a paid shop order into an active claim (201), creating the customer, who has no password yet.
 
-    Idempotent on order_id: the same order again answers 200 with the claim it made.
+    Idempotent on order_id: the same order again answers 200 with the claim it made; the same
+    order_id with another farm, tree, customer or dates is 409.
     """
     order = parse_order(body)
     try:
         claim, created = _claim_for(services, order)
+    except OrderConflict:
+        raise
     except Conflict:  # the same order delivered twice at once: the other delivery made the claim
         with services.reading() as session:
             existing = people.find_claim_by_order(session, order.order_id)
             if existing is None:
                 raise
-            claim, created = ClaimOut.of(existing), False
+            claim, created = _replayed(session, order, existing), False
     if created:
         log.info("order %s: claim %s on tree %s for %s", order.order_id, claim.id, claim.tree_id, claim.username)
     else:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.access import CurrentViewer, load
+from api.fields import Int64, Name
 from api.services import ServicesDep
 from orchard.errors import NotFound
 from orchard.registry import orchards
@@ -27,13 +28,13 @@ class PlotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     farm_id: str
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1, max_length=100)
 
 
 class PlotPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1, max_length=100)
 
 
 @router.get("")
@@ -48,7 +49,7 @@ def list_plots(viewer: CurrentViewer, services: ServicesDep, farm: str | None = 
 
 
 @router.get("/{plot_id}")
-def get_plot(plot_id: int, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
+def get_plot(plot_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
     with services.reading() as session:
         return PlotOut.model_validate(load(session, Plot, plot_id, viewer, services.policy))
 
@@ -64,7 +65,7 @@ def create_plot(body: PlotIn, viewer: CurrentViewer, services: ServicesDep) -> P
 
 
 @router.patch("/{plot_id}")
-def update_plot(plot_id: int, body: PlotPatch, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
+def update_plot(plot_id: Int64, body: PlotPatch, viewer: CurrentViewer, services: ServicesDep) -> PlotOut:
     """Rename a plot (admins, and the farm's farmers)."""
     with services.writing() as session:
         plot = load(session, Plot, plot_id, viewer, services.policy)
@@ -75,7 +76,7 @@ def update_plot(plot_id: int, body: PlotPatch, viewer: CurrentViewer, services: 
 
 
 @router.delete("/{plot_id}", status_code=204)
-def delete_plot(plot_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
+def delete_plot(plot_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a plot; its trees stay, in no plot (admins only)."""
     with services.writing() as session:
         plot = load(session, Plot, plot_id, viewer, services.policy)

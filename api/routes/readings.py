@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.access import CurrentViewer, load
+from api.fields import Int64
 from api.services import ServicesDep, StoreDep
 from api.times import UTCTime
 from orchard.errors import Invalid, NotFound
@@ -20,6 +21,7 @@ from orchard.times import time_range, to_ms
 router = APIRouter(prefix="/trees", tags=["readings"])
 
 DEFAULT_SPAN = timedelta(days=7)
+MAX_BUCKET_MS = 366 * 86_400_000  # a year: wider buckets say nothing a farmer can use
 MAX_BUCKETS = 10_000  # per series: a phone on a slow uplink should never be sent more
 
 
@@ -69,11 +71,12 @@ def _tags(farm: str, tree_id: int) -> dict[str, str]:
 
 @router.get("/{tree_id}/readings")
 def tree_readings(
-    tree_id: int, viewer: CurrentViewer, services: ServicesDep, store: StoreDep,
+    tree_id: Int64, viewer: CurrentViewer, services: ServicesDep, store: StoreDep,
     metric: str | None = Query(None, description="one metric, e.g. soil_moisture_pct; all if left out"),
     start: str | None = Query(None, description="ISO 8601 or epoch ms; default: a week before end"),
     end: str | None = Query(None, description="ISO 8601 or epoch ms; default: now"),
-    bucket_ms: int | None = Query(None, gt=0, description="bucket width; default: at most 500 buckets"),
+    bucket_ms: int | None = Query(None, gt=0, le=MAX_BUCKET_MS,
+                                  description="bucket width; default: at most 500 buckets"),
 ) -> Readings:
     """Mean/min/max per bucket of every series tagged with this tree, within the asker's window
     (a customer's claim dates: asking outside them gives nothing from outside them)."""
@@ -94,7 +97,7 @@ def tree_readings(
 
 
 @router.get("/{tree_id}/latest")
-def tree_latest(tree_id: int, viewer: CurrentViewer, services: ServicesDep, store: StoreDep) -> list[LatestOut]:
+def tree_latest(tree_id: Int64, viewer: CurrentViewer, services: ServicesDep, store: StoreDep) -> list[LatestOut]:
     """The newest value of each metric measured at this tree, if it falls within the asker's window."""
     farm, window = _window(services, viewer, tree_id)
     start_ms, end_ms = to_ms(window.start), to_ms(window.end)

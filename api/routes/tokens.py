@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.access import CurrentViewer, load, signed_in_user
+from api.fields import Int64, Name
 from api.services import ServicesDep
-from api.times import UTCTime
+from api.times import Moment, UTCTime
 from orchard.registry import tokens
 from orchard.registry.models import ApiToken, utcnow
 
@@ -19,8 +20,8 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, description="what the token is for, e.g. 'backup script'")
-    expires_at: AwareDatetime | None = None
+    name: Name = Field(min_length=1, max_length=100, description="what the token is for, e.g. 'backup script'")
+    expires_at: Moment | None = None
 
     @field_validator("expires_at")
     @classmethod
@@ -63,7 +64,7 @@ def create_token(body: TokenIn, viewer: CurrentViewer, services: ServicesDep) ->
 
 
 @router.delete("/{token_id}", status_code=204)
-def revoke_token(token_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
+def revoke_token(token_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Revoke one of the asker's tokens; another person's token is 404, as if it did not exist."""
     with services.writing() as session:
         token = load(session, ApiToken, token_id, viewer, services.policy)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.access import CurrentViewer, load
+from api.fields import Int64, Name, Photo
 from api.services import ServicesDep
 from orchard.errors import Invalid, NotFound
 from orchard.registry import orchards
@@ -35,21 +36,21 @@ class TreeOut(BaseModel):
 class TreeFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    plot_id: int | None = None
-    variety: str | None = Field(default=None, max_length=100)
+    plot_id: Int64 | None = None
+    variety: Name | None = Field(default=None, max_length=100)
     planted_on: date | None = None
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    photo: str | None = Field(default=None, max_length=500, description="a path under ORCHARD_DATA_DIR or a URL")
+    photo: Photo | None = Field(default=None, max_length=500, description="a path under ORCHARD_DATA_DIR or a URL")
 
 
 class TreeIn(TreeFields):
     farm_id: str
-    label: str = Field(min_length=1, max_length=32, description="what the customer calls it, unique on the farm")
+    label: Name = Field(min_length=1, max_length=32, description="what the customer calls it, unique on the farm")
 
 
 class TreePatch(TreeFields):
-    label: str | None = Field(default=None, min_length=1, max_length=32)
+    label: Name | None = Field(default=None, min_length=1, max_length=32)
 
 
 def _check_plot(session: Session, farm_id: str, plot_id: int | None) -> None:
@@ -72,7 +73,7 @@ def list_trees(viewer: CurrentViewer, services: ServicesDep, farm: str | None = 
 
 
 @router.get("/{tree_id}")
-def get_tree(tree_id: int, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
+def get_tree(tree_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
     """One tree; a tree the asker may not see is 404, as if it did not exist."""
     with services.reading() as session:
         return TreeOut.model_validate(load(session, Tree, tree_id, viewer, services.policy))
@@ -91,7 +92,7 @@ def create_tree(body: TreeIn, viewer: CurrentViewer, services: ServicesDep) -> T
 
 
 @router.patch("/{tree_id}")
-def update_tree(tree_id: int, body: TreePatch, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
+def update_tree(tree_id: Int64, body: TreePatch, viewer: CurrentViewer, services: ServicesDep) -> TreeOut:
     """Change a tree's label, plot, variety, planting date, position or photo (admins, the farm's farmers)."""
     with services.writing() as session:
         tree = load(session, Tree, tree_id, viewer, services.policy)
@@ -108,7 +109,7 @@ def update_tree(tree_id: int, body: TreePatch, viewer: CurrentViewer, services: 
 
 
 @router.delete("/{tree_id}", status_code=204)
-def delete_tree(tree_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
+def delete_tree(tree_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a tree (admins only; 409 while it has claims, which are paid orders)."""
     with services.writing() as session:
         tree = load(session, Tree, tree_id, viewer, services.policy)

@@ -16,6 +16,7 @@ from orchard.registry.trees_csv import decode_csv, import_trees, parse_trees_csv
 router = APIRouter(prefix="/trees", tags=["trees"])
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
+IMPORT_PATH = "/trees/import"  # its body may be MAX_CSV_BYTES (orchard.web.BodyLimit, set in api.app)
 CSV_BODY = {
     "required": True,
     "content": {

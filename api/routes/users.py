@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import CurrentViewer, load
+from api.fields import Int64, Name
 from api.services import ServicesDep
 from api.times import UTCTime
 from orchard.registry import people
@@ -34,9 +35,9 @@ class UserOut(BaseModel):
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=254)
+    username: Name = Field(min_length=1, max_length=254)
     role: Role
-    display_name: str = Field(default="", max_length=200)
+    display_name: Name = Field(default="", max_length=200)
     password: str | None = Field(default=None, min_length=8, max_length=1024,
                                  description="none: the user cannot log in until one is set")
     farm_ids: list[str] = Field(default=[], description="farmers only: the farms they work")
@@ -45,11 +46,11 @@ class UserIn(BaseModel):
 class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: Name | None = Field(default=None, max_length=200)
     role: Role | None = None
     active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=1024,
-                                 description="a new password ends the user's sessions")
+                                 description="a new password ends the user's sessions and tokens")
     farm_ids: list[str] | None = None
 
 
@@ -62,7 +63,7 @@ def list_users(viewer: CurrentViewer, services: ServicesDep, role: Role | None =
 
 
 @router.get("/{user_id}")
-def get_user(user_id: int, viewer: CurrentViewer, services: ServicesDep) -> UserOut:
+def get_user(user_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> UserOut:
     with services.reading() as session:
         return UserOut.of(load(session, User, user_id, viewer, services.policy))
 
@@ -78,15 +79,17 @@ def create_user(body: UserIn, viewer: CurrentViewer, services: ServicesDep) -> U
 
 
 @router.patch("/{user_id}")
-def update_user(user_id: int, body: UserPatch, viewer: CurrentViewer, services: ServicesDep) -> UserOut:
+def update_user(user_id: Int64, body: UserPatch, viewer: CurrentViewer, services: ServicesDep) -> UserOut:
     """Change a person's name, role, farms, password or whether they may log in (admins only)."""
     with services.writing() as session:
         user = load(session, User, user_id, viewer, services.policy)
         services.policy.require_admin(viewer, "change people")
         changes = body.model_dump(exclude_unset=True)
-        for name in ("display_name", "role", "active"):
+        for name in ("display_name", "role"):
             if changes.get(name) is not None:
                 setattr(user, name, changes[name])
+        if changes.get("active") is not None:
+            people.set_active(session, user, changes["active"])  # deactivating ends their sessions and tokens
         if "farm_ids" in changes or changes.get("role") not in (None, Role.FARMER):
             people.set_user_farms(session, user, changes.get("farm_ids") or [])
         if body.password is not None:
@@ -96,7 +99,7 @@ def update_user(user_id: int, body: UserPatch, viewer: CurrentViewer, services: 
 
 
 @router.delete("/{user_id}", status_code=204)
-def delete_user(user_id: int, viewer: CurrentViewer, services: ServicesDep) -> Response:
+def delete_user(user_id: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
     """Remove a person without claims (admins only); someone with claims is deactivated instead (409)."""
     with services.writing() as session:
         user = load(session, User, user_id, viewer, services.policy)

@@ -25,8 +25,17 @@
     if (previous) setTimeout(function () { URL.revokeObjectURL(previous); }, 1000);
   }
 
+  var noCors = {};  // origins that refused fetch(): their <img> is reloaded directly instead
+  function fallback(img, url) {
+    var sep = url.indexOf("?") < 0 ? "?" : "&";
+    img.src = url + sep + "_=" + Date.now();
+    return Promise.resolve();
+  }
+
   function refresh(img, url, wall) {
     var card = img.closest(".orchard-wall-card");
+    var origin = new URL(url, location.href).origin;
+    if (noCors[origin]) return fallback(img, url);
     return fetch(url, {cache: "no-cache", credentials: "same-origin"}).then(function (response) {
       if (card) card.classList.toggle("missing", !response.ok);
       if (!response.ok) return;  // no frame yet (404) or the token was refused: the card says so
@@ -43,8 +52,8 @@
       });
     }).catch(function () {
       // Another origin without CORS (a demo without a proxy): the <img> still loads, only the age is unknown.
-      var sep = url.indexOf("?") < 0 ? "?" : "&";
-      img.src = url + sep + "_=" + Date.now();
+      noCors[origin] = true;
+      return fallback(img, url);
     });
   }
 

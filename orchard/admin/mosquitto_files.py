@@ -37,7 +37,6 @@ topic read orchard/+/+/status
 topic write orchard/+/+/cmd
 topic write orchard/deadletter
 
-# The dashboard shows each device's retained status; it publishes nothing.
 user orchard-dashboard
 topic read orchard/+/+/status
 

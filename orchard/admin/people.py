@@ -10,7 +10,7 @@ from orchard.admin.context import DAY, Admin, day_after, farm_midnight, pass_adm
 from orchard.admin.devices import need_tree
 from orchard.admin.farms import need_farm
 from orchard.registry.models import ClaimStatus, Role
-from orchard.registry.people import create_claim, create_user, find_claim_by_order, find_user
+from orchard.registry.people import create_claim, create_user, find_claim_by_order, find_user, normalize_username
 
 PASSWORD_STDIN = click.option("--password-stdin", is_flag=True,
                               help="Read the password from the first line of stdin (for scripts) instead of asking.")
@@ -20,7 +20,7 @@ def add_user(admin: Admin, username: str, role: Role, password: str | None, name
              farm_ids: tuple[str, ...] = ()) -> None:
     with admin.session() as session:
         if find_user(session, username) is not None:
-            raise click.ClickException(f"there is already a user {username.strip().lower()!r}")
+            raise click.ClickException(f"there is already a user {normalize_username(username)!r}")
         for farm_id in farm_ids:
             need_farm(session, farm_id)
         user = create_user(session, username, role, password=password, display_name=name, farm_ids=farm_ids)

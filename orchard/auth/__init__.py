@@ -1,10 +1,12 @@
 """Who may see what: the one place every service asks.
 
+- `secret`: the check that ORCHARD_SECRET_KEY is strong enough;
 - `camera_tokens`: signed, expiring tokens naming cameras (for <img src> and MJPEG);
-- `sessions`: signed session cookies of logged-in users;
-- `throttle`: slows password guessing;
-- `policy`: what a viewer (admin, farmer, customer, token bearer) may see, and when,
-  from the registry's users, farms and claims.
+- `sessions`: the session cookie (name, lifetime, flags, content; set and cleared here only);
+- `throttle` and `login`: password logins, throttled, on threads of their own;
+- `viewer` and `policy`: who asks, and what they may see, and when, from the registry's
+  users, farms and claims;
+- `setup`: the policy and the uvicorn proxy options a web service builds from its settings.
 """
 
 from orchard.auth.camera_tokens import (
@@ -12,13 +14,14 @@ from orchard.auth.camera_tokens import (
     CAMERA_AUDIENCE,
     CameraGrant,
     authorize_camera,
-    check_secret,
     mint_camera_token,
     read_camera_token,
 )
-from orchard.auth.errors import AuthError, Forbidden, TooManyAttempts
+from orchard.auth.errors import AuthError, Forbidden, LoginsBusy, TooManyAttempts
+from orchard.auth.secret import check_secret
+from orchard.registry.tokens import TOKEN_PREFIX as API_TOKEN_PREFIX
 
 __all__ = [
-    "ALL_CAMERAS", "CAMERA_AUDIENCE", "AuthError", "CameraGrant", "Forbidden", "TooManyAttempts",
-    "authorize_camera", "check_secret", "mint_camera_token", "read_camera_token",
+    "ALL_CAMERAS", "API_TOKEN_PREFIX", "CAMERA_AUDIENCE", "AuthError", "CameraGrant", "Forbidden", "LoginsBusy",
+    "TooManyAttempts", "authorize_camera", "check_secret", "mint_camera_token", "read_camera_token",
 ]

@@ -1,8 +1,9 @@
 """Camera tokens: HMAC-signed with ORCHARD_SECRET_KEY, naming cameras and an expiry.
 
-A token minted for a logged-in user names that user as its subject, and the policy
-checks the user's claims again on every use; a token without a subject (from
-`orchard camera-token`) is an operator's, good for the cameras it names.
+A token minted for a user names that user as its subject and carries their credential
+generation: the policy checks the user's claims again on every use, and their logout,
+new password or deactivation ends it. A token without a subject (from `orchard
+camera-token` without --user) is an operator's, good for the cameras it names.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from dataclasses import dataclass
 import jwt
 
 from orchard.auth.errors import AuthError, Forbidden
-from orchard.errors import OrchardError
+from orchard.auth.secret import MIN_SECRET_LENGTH, check_secret
 from orchard.topics import ID_PATTERN
+
+__all__ = ["ALL_CAMERAS", "CAMERA_AUDIENCE", "MIN_SECRET_LENGTH", "CameraGrant", "authorize_camera", "check_secret",
+           "mint_camera_token", "read_camera_token"]
 
 CAMERA_AUDIENCE = "orchard-camera"
 ALL_CAMERAS = "*"
-MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -29,23 +32,18 @@ class CameraGrant:
     cameras: frozenset[str]
     expires_at: int
     subject: str | None = None
+    generation: int | None = None  # the subject's credential generation when it was minted
 
     def allows(self, camera: str) -> bool:
         return ALL_CAMERAS in self.cameras or camera in self.cameras
 
 
-def check_secret(secret: str | None) -> str:
-    if not secret or len(secret) < MIN_SECRET_LENGTH:
-        raise OrchardError(
-            f"ORCHARD_SECRET_KEY must be set to a random string of at least {MIN_SECRET_LENGTH} characters "
-            "(for example: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
-        )
-    return secret
-
-
 def mint_camera_token(secret: str, cameras: Iterable[str], ttl_s: float,
-                      subject: str | None = None, now: float | None = None) -> str:
-    """A token that lets its bearer watch `cameras` ("*" for all) for `ttl_s` seconds."""
+                      subject: str | None = None, now: float | None = None, generation: int | None = None) -> str:
+    """A token that lets its bearer watch `cameras` ("*" for all) for `ttl_s` seconds.
+
+    `subject` (a user id) and that user's `generation` make it a user's token, ended with their credentials.
+    """
     cameras = sorted(set(cameras))
     for camera in cameras:
         if camera != ALL_CAMERAS and not ID_PATTERN.fullmatch(camera):
@@ -56,6 +54,8 @@ def mint_camera_token(secret: str, cameras: Iterable[str], ttl_s: float,
     claims = {"aud": CAMERA_AUDIENCE, "cams": cameras, "iat": issued, "exp": issued + int(ttl_s)}
     if subject:
         claims["sub"] = subject
+    if generation is not None:
+        claims["gen"] = int(generation)
     return jwt.encode(claims, check_secret(secret), algorithm="HS256")
 
 
@@ -70,10 +70,12 @@ def read_camera_token(secret: str, token: str | None) -> CameraGrant:
         raise AuthError("the camera token has expired") from None
     except jwt.InvalidTokenError:
         raise AuthError("the camera token is not valid") from None
-    cameras = claims.get("cams")
+    cameras, generation = claims.get("cams"), claims.get("gen")
     if not isinstance(cameras, list) or not all(isinstance(c, str) for c in cameras):
         raise AuthError("the camera token is not valid")
-    return CameraGrant(frozenset(cameras), int(claims["exp"]), claims.get("sub"))
+    if generation is not None and type(generation) is not int:
+        raise AuthError("the camera token is not valid")
+    return CameraGrant(frozenset(cameras), int(claims["exp"]), claims.get("sub"), generation)
 
 
 def authorize_camera(grant: CameraGrant, camera: str) -> None:

@@ -2,7 +2,7 @@
 
 from orchard.errors import Forbidden, TooMany, Unauthenticated
 
-__all__ = ["AuthError", "Forbidden", "TooManyAttempts"]
+__all__ = ["AuthError", "Forbidden", "LoginsBusy", "TooManyAttempts"]
 
 
 class AuthError(Unauthenticated):
@@ -14,3 +14,10 @@ class TooManyAttempts(TooMany):
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         super().__init__(message or f"too many failed logins; try again in {retry_after} s", retry_after)
+
+
+class LoginsBusy(TooManyAttempts):
+    """Every password-checking slot is taken; try again after `retry_after` seconds (HTTP 429)."""
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__(retry_after, f"too many logins at once; try again in {retry_after} s")

@@ -13,40 +13,29 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchard.auth.camera_tokens import ALL_CAMERAS, CameraGrant, read_camera_token
+from orchard.auth.camera_tokens import ALL_CAMERAS, CameraGrant, mint_camera_token, read_camera_token
 from orchard.auth.errors import AuthError, Forbidden
-from orchard.auth.sessions import password_fingerprint, read_session
+from orchard.auth.login import PasswordLogin
+from orchard.auth.sessions import read_session
 from orchard.auth.throttle import LoginThrottle
+from orchard.auth.viewer import Viewer
 from orchard.registry import access
 from orchard.registry.access import EPOCH, FOREVER, Window
 from orchard.registry.models import Camera, Claim, Role, Tree, User, user_farms
-from orchard.registry.people import authenticate
+from orchard.registry.people import end_sessions
 from orchard.registry.tokens import find_api_token
+
+__all__ = ["ALL_TIME", "EVERYTHING", "OPERATOR", "Policy", "Viewer"]
 
 EVERYTHING = None  # what `*_ids` return for a viewer limited by nothing
 ALL_TIME = Window(EPOCH, FOREVER)
 OPERATOR = "operator"  # the role of a camera token minted without a user
 FARMER_EDITS = frozenset({"plot", "tree", "claim"})  # what farmers may create and update on their farms
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is asking: a registry user, or the bearer of an operator's camera token."""
-
-    user_id: int | None
-    name: str
-    role: str
-    token_cameras: frozenset[str] | None = None
-
-    @classmethod
-    def of(cls, user: User, token_cameras: frozenset[str] | None = None) -> Viewer:
-        return cls(user.id, user.username, str(user.role), token_cameras)
 
 
 def now_utc() -> datetime:
@@ -55,34 +44,44 @@ def now_utc() -> datetime:
 
 class Policy:
     def __init__(self, sessions: sessionmaker[Session], secret: str, cache_s: float = 5.0,
-                 throttle: LoginThrottle | None = None) -> None:
+                 throttle: LoginThrottle | None = None, login_slots: int | None = None) -> None:
         self.sessions = sessions
         self.secret = secret
         self.cache_s = cache_s
-        self.throttle = throttle or LoginThrottle()
+        self.logins = PasswordLogin(sessions, throttle, slots=login_slots)
+        self.throttle = self.logins.throttle
         self._cache: dict[tuple, tuple[float, object]] = {}
         self._grants: dict[str, CameraGrant] = {}
         self._lock = threading.Lock()
 
     # -- who is asking ----------------------------------------------------------------
 
-    def from_password(self, username: str, password: str, address: str) -> tuple[Viewer, str | None]:
-        """Log in: the viewer and their password hash (for the session cookie), or AuthError."""
-        self.throttle.check(username, address)
+    def from_password(self, username: str, password: str, address: str) -> tuple[Viewer, int]:
+        """Log in on this thread: the viewer and their credential generation (for the cookie), or AuthError."""
+        return self.logins.check(username, password, address)
+
+    async def log_in(self, username: str, password: str, address: str) -> tuple[Viewer, int]:
+        """As from_password, for web apps: on the login threads, LoginsBusy (429) when they are full."""
+        return await self.logins.check_async(username, password, address)
+
+    def log_out(self, cookie: str | None) -> None:
+        """End the session cookie's user's sessions and camera tokens everywhere; a bad cookie ends nothing."""
+        try:
+            user_id, generation = read_session(self.secret, cookie or "")
+        except AuthError:
+            return
         with self.sessions.begin() as session:
-            user = authenticate(session, username, password)
-            if user is None:
-                self.throttle.failed(username, address)
-                raise AuthError("wrong username or password")
-            self.throttle.succeeded(username, address)
-            return Viewer.of(user), user.password_hash
+            user = session.get(User, user_id)
+            if user is not None and user.credential_generation == generation:
+                end_sessions(session, user)
+        self.forget()
 
     def from_session(self, cookie: str | None) -> Viewer:
         if not cookie:
             raise AuthError("log in first")
-        user_id, fingerprint = read_session(self.secret, cookie)
-        viewer, current = self._cached(("user", user_id), lambda s: self._user_and_fingerprint(s, user_id))
-        if viewer is None or current != fingerprint:
+        user_id, generation = read_session(self.secret, cookie)
+        viewer, current = self._cached(("user", user_id), lambda s: self._user_and_generation(s, user_id))
+        if viewer is None or current != generation:
             raise AuthError("the session is no longer valid; log in again")
         return viewer
 
@@ -101,10 +100,19 @@ class Policy:
             user_id = int(grant.subject)
         except ValueError:
             raise AuthError("the camera token is not valid") from None
-        viewer, _ = self._cached(("user", user_id), lambda s: self._user_and_fingerprint(s, user_id))
-        if viewer is None:
-            raise AuthError("the camera token's user is no longer active")
+        viewer, current = self._cached(("user", user_id), lambda s: self._user_and_generation(s, user_id))
+        if viewer is None or grant.generation != current:
+            raise AuthError("the camera token's user has logged out or is no longer active")
         return Viewer(viewer.user_id, viewer.name, viewer.role, grant.cameras)
+
+    def camera_token(self, viewer: Viewer, cameras: list[str], ttl_s: int, now: float | None = None) -> str:
+        """A camera token for a user, ended with their credentials (logout, new password, deactivation)."""
+        with self.sessions() as session:
+            user = session.get(User, viewer.user_id) if viewer.user_id is not None else None
+            if user is None or not user.active:
+                raise AuthError("log in again")
+            generation = user.credential_generation
+        return mint_camera_token(self.secret, cameras, ttl_s, subject=str(user.id), now=now, generation=generation)
 
     def _grant(self, token: str | None) -> CameraGrant:
         """A token's grant; verified signatures are remembered until the token expires.
@@ -243,11 +251,11 @@ class Policy:
     # -- plumbing -----------------------------------------------------------------------
 
     @staticmethod
-    def _user_and_fingerprint(session: Session, user_id: int) -> tuple[Viewer | None, str]:
+    def _user_and_generation(session: Session, user_id: int) -> tuple[Viewer | None, int | None]:
         user = session.get(User, user_id)
         if user is None or not user.active:
-            return None, ""
-        return Viewer.of(user), password_fingerprint(user.password_hash)
+            return None, None
+        return Viewer.of(user), user.credential_generation
 
     def _cached(self, key: tuple, compute):
         now = time.monotonic()

@@ -1,4 +1,4 @@
-"""The registry's tables: farms, plots, trees, devices, cameras, users, claims and API tokens."""
+"""The registry's tables: farms, plots, trees, devices, cameras, users, claims, API tokens, the login throttle."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Integer,
     MetaData,
     String,
     Table,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from orchard.errors import Invalid
+from orchard.registry.usernames import check_username
 from orchard.topics import check_id
 
 # Named constraints, so later migrations (and SQLite batch mode) can find them by name.
@@ -232,15 +234,19 @@ class User(Base):
     """A person who signs in: an admin, a farmer (bound to farms) or a customer (with claims)."""
 
     __tablename__ = "users"
+    # AUTOINCREMENT: SQLite would otherwise give a deleted user's id to the next one, and their tokens with it.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    username: Mapped[str] = mapped_column(String(254), unique=True)  # normalized: orchard.registry.usernames
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id; None: cannot sign in
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # In every session cookie and user camera token; moving it on (logout, new password, deactivation) ends them.
+    credential_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     farms: Mapped[list[Farm]] = relationship(secondary=user_farms, back_populates="farmers",
                                              passive_deletes=True, order_by="Farm.id")
@@ -251,11 +257,8 @@ class User(Base):
 
     @validates("username")
     def _normalise_username(self, key: str, value: str) -> str:
-        # "Alice" and "alice" are one person; comparing lower-case keeps that true on both databases.
-        value = value.strip().lower()
-        if not value:
-            raise Invalid("a username cannot be empty")
-        return value
+        # "Alice", " alice" and "ａｌｉｃｅ" are one person: one stored form keeps that true on both databases.
+        return check_username(value)
 
 
 class Claim(Base):
@@ -297,3 +300,24 @@ class ApiToken(Base):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the throttle's window, so every API and dashboard process counts it."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(254), index=True)  # normalized, whether such a user exists or not
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class KnownLogin(Base):
+    """An address a name logged in from: it is still let in while someone else guesses that name."""
+
+    __tablename__ = "known_logins"
+
+    name: Mapped[str] = mapped_column(String(254), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_at: Mapped[datetime] = mapped_column(index=True)

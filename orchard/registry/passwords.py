@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+HASH_THREADS = _hasher.parallelism  # threads one check keeps busy: the login slots are sized by it
 
 MQTT_SCHEME = "$7$"  # Mosquitto 2: PBKDF2-HMAC-SHA512, the format mosquitto_passwd writes
 # Device passwords are 256 random bits, so stretching adds nothing; few rounds keep the broker's

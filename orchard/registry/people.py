@@ -1,4 +1,4 @@
-"""Users and their claims: create, get, list, sign in."""
+"""Users and their claims: create, get, list, sign in, and end every credential of a user."""
 
 from __future__ import annotations
 
@@ -12,6 +12,11 @@ from sqlalchemy.orm import Session
 from orchard.errors import Invalid, NotFound
 from orchard.registry.models import Claim, ClaimStatus, Farm, Role, Tree, User, utcnow
 from orchard.registry.passwords import hash_password, password_needs_rehash, verify_password
+from orchard.registry.tokens import revoke_all_api_tokens
+
+# Re-exported: people is where every service compares usernames.
+from orchard.registry.usernames import check_username as check_username
+from orchard.registry.usernames import normalize_username as normalize_username
 
 
 def create_user(session: Session, username: str, role: Role | str, *, password: str | None = None,
@@ -31,8 +36,8 @@ def get_user(session: Session, user_id: int) -> User | None:
 
 
 def find_user(session: Session, username: str) -> User | None:
-    """The user with this username, whatever its case."""
-    return session.scalar(select(User).where(User.username == username.strip().lower()))
+    """The user with this username, however it is spelled (case, full-width letters, blanks around it)."""
+    return session.scalar(select(User).where(User.username == normalize_username(username)))
 
 
 def list_users(session: Session, role: Role | str | None = None) -> list[User]:
@@ -55,18 +60,40 @@ def set_user_farms(session: Session, user: User, farm_ids: Iterable[str]) -> Non
     session.flush()
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End the user's session cookies and camera tokens, on every device (logout)."""
+    user.credential_generation = (user.credential_generation or 0) + 1
+    session.flush()
+
+
+def end_credentials(session: Session, user: User) -> None:
+    """End every credential of the user: sessions, camera tokens and API tokens."""
+    end_sessions(session, user)
+    revoke_all_api_tokens(session, user)
+
+
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password; it ends every session and token made before it."""
     user.password_hash = hash_password(password)
+    end_credentials(session, user)
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Let a user sign in or not; deactivating ends their credentials, so reactivating revives none."""
+    if user.active and not active:
+        end_credentials(session, user)
+    user.active = active
     session.flush()
 
 
 def authenticate(session: Session, username: str, password: str, at: datetime | None = None) -> User | None:
     """The active user with this username and password, recording the sign-in; None otherwise."""
     user = find_user(session, username)
-    if user is None:
-        verify_password(_decoy_hash(), password)  # as slow as a real check: no hint which usernames exist
+    if user is None or not user.active or not user.password_hash:
+        # As slow as a real check: no hint which names exist, are deactivated or have no password.
+        verify_password(_decoy_hash(), password)
         return None
-    if not user.active or user.password_hash is None or not verify_password(user.password_hash, password):
+    if not verify_password(user.password_hash, password):
         return None
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

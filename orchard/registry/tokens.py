@@ -52,6 +52,12 @@ def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
 
 
+def revoke_all_api_tokens(session: Session, user: User, at: datetime | None = None) -> None:
+    """Revoke every token of `user` that is not revoked yet (new password, deactivation)."""
+    for token in list_api_tokens(session, user):
+        revoke_api_token(session, token, at)
+
+
 def revoke_api_token(session: Session, token: ApiToken, at: datetime | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = at or utcnow()

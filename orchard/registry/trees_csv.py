@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from orchard.errors import Invalid
 from orchard.registry.models import Farm, Plot, Tree
+from orchard.text import name_problem
 from orchard.topics import ID_PATTERN
 
 COLUMNS = ("farm", "label", "plot", "variety", "planted", "lat", "lon")
@@ -149,6 +150,8 @@ def _row(line: int, values: dict[str, str], given: frozenset[str]) -> tuple[Tree
     for column, limit in LENGTHS.items():
         if len(values.get(column, "")) > limit:
             bad(column, f"longer than {limit} characters")
+        elif problem := name_problem(values.get(column, "")):
+            bad(column, problem)
     planted = _day(values.get("planted", ""), lambda message: bad("planted", message))
     lat = _number(values.get("lat", ""), 90, lambda message: bad("lat", message))
     lon = _number(values.get("lon", ""), 180, lambda message: bad("lon", message))
@@ -176,7 +179,7 @@ def _number(text: str, limit: float, bad) -> float | None:
     if not text:
         return None
     try:
-        value = float(text)
+        value = float(text) if text.isascii() else math.nan  # float() also reads other scripts' digits
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or not -limit <= value <= limit:

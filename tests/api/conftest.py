@@ -16,6 +16,7 @@ import uvicorn
 from sqlalchemy import select
 
 from api.app import create_app
+from orchard.auth.setup import proxy_options
 from orchard.registry.db import session_factory
 from orchard.registry.models import Plot
 from orchard.registry.people import find_claim_by_order
@@ -53,7 +54,9 @@ class RunningApi:
                               policy_cache_s=policy_cache_s)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        # As `orchard api` runs it: forwarded headers count only from ORCHARD_TRUSTED_PROXIES.
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+                                **proxy_options(self.settings))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn-api", daemon=True)
         self.clients: list[httpx.Client] = []
@@ -96,10 +99,12 @@ class RunningApi:
         return {**trees, **self.world.users, **claims, "plot_north": plot.id}
 
 
-def signed(body: bytes, secret: str = SHOP_SECRET) -> dict[str, str]:
-    """The headers the shop sends with an order body."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {"X-Orchard-Signature": f"sha256={digest}", "Content-Type": "application/json"}
+def signed(body: bytes, secret: str = SHOP_SECRET, at: float | None = None) -> dict[str, str]:
+    """The headers the shop sends with an order body: the HMAC of `<timestamp>.<body>` (now, unless `at`)."""
+    stamp = str(int(time.time() if at is None else at))
+    digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {"X-Orchard-Signature": f"sha256={digest}", "X-Orchard-Timestamp": stamp,
+            "Content-Type": "application/json"}
 
 
 @pytest.fixture

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from orchard.registry.migrate import upgrade
-from tests.api.conftest import RunningApi
+from tests.api.conftest import RunningApi, signed
 
 
 @pytest.fixture
@@ -40,3 +43,36 @@ def test_crud_and_access_on_postgresql(pg_api):
     assert admin.delete(f"/api/trees/{tree.json()['id']}").status_code == 204
     assert admin.delete("/api/farms/ridge").status_code == 204
     assert {f["id"] for f in admin.get("/api/farms").json()} == {"hill", "valley"}
+
+
+def _deliver_at_once(pg_api, bodies: list[bytes]) -> list[int]:
+    """POST every body to the webhook at the same moment, from threads; their statuses."""
+    gate, statuses = threading.Barrier(len(bodies)), [0] * len(bodies)
+
+    def deliver(n: int) -> None:
+        gate.wait()
+        statuses[n] = httpx.post(f"{pg_api.url}/api/claims/orders", content=bodies[n], headers=signed(bodies[n]),
+                                 timeout=60).status_code
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_concurrent_deliveries_of_one_order_id_make_one_claim_and_a_different_one_is_409(pg_api):
+    def order(order_id: str, tree: str, username: str = "race@example.com") -> bytes:
+        return json.dumps({"order_id": order_id, "customer": {"username": username}, "farm": "hill",
+                           "tree": tree, "start": "2031-03-01", "end": "2031-10-31"}).encode()
+    same = _deliver_at_once(pg_api, [order("RACE-1", "17")] * 6)
+    assert sorted(same) == [200] * 5 + [201], same
+    # The same order id carrying other trees at once: one claim is made, every other delivery is told 409.
+    mixed = _deliver_at_once(pg_api, [order("RACE-2", "17" if n % 2 else "18", f"race{n}@example.com")
+                                      for n in range(6)])
+    assert mixed.count(201) == 1 and all(s in (200, 201, 409) for s in mixed), mixed
+    claims = [c for c in pg_api.client("admin").get("/api/claims").json() if c["order_ref"] in ("RACE-1", "RACE-2")]
+    assert len(claims) == 2
+    made = next(c for c in claims if c["order_ref"] == "RACE-2")
+    # Only the delivery identical to the one that won may be told 200; each other one differs: 409.
+    assert mixed.count(200) == 0 and mixed.count(409) == 5, (mixed, made)

@@ -107,3 +107,10 @@ def test_the_camera_relay_address_is_checked():
     for bad in ("cameras", "ftp://host/cameras", "http:///cameras"):
         with pytest.raises(SettingsError, match="ORCHARD_CAMERAS_URL"):
             Settings.load({"ORCHARD_CAMERAS_URL": bad})
+
+
+def test_tree_labels_sort_as_people_count():
+    from dashboard.overview import natural
+
+    labels = ["10", "2", "1", "A-10", "A-9", "B", "11b", "11a"]
+    assert sorted(labels, key=natural) == ["1", "2", "10", "11a", "11b", "A-9", "A-10", "B"]

@@ -58,21 +58,17 @@ def test_wrong_or_missing_credentials_are_refused(broker, password):
         client.loop_stop()
 
 
-def test_the_dashboard_reads_statuses_and_nothing_else(broker):
-    statuses = Collector(broker.url("orchard-dashboard"), "orchard/+/+/status")
-    snoop = Collector(broker.url("orchard-dashboard"), "orchard/+/+/telemetry")
+def test_the_dashboard_account_reads_devices_status_and_nothing_else(broker):
+    dashboard = Collector(broker.url("orchard-dashboard"), "orchard/#")
     watcher = Collector(broker.url("orchard-ingest"), "orchard/#")
     try:
-        publish(broker.url("dev-a"), "orchard/farm1/dev-a/status", b'{"state": "online"}')
         publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry", b'{"air_temp_c": 20}')
-        assert statuses.get() == ("orchard/farm1/dev-a/status", b'{"state": "online"}')
-        publish(broker.url("orchard-dashboard"), "orchard/farm1/dev-a/cmd", b'{"camera": "cam-1", "mode": "live"}')
+        publish(broker.url("dev-a"), "orchard/farm1/dev-a/status", b'{"state": "online"}')
+        assert dashboard.get() == ("orchard/farm1/dev-a/status", b'{"state": "online"}')
+        publish(broker.url("orchard-dashboard"), "orchard/farm1/dev-a/cmd", b'{"camera": "cam-a", "mode": "live"}')
         publish(broker.url("dev-a"), "orchard/farm1/dev-a/telemetry", b"marker")
-        assert snoop.drain() == []
-        assert [topic for topic, _ in watcher.drain()] == ["orchard/farm1/dev-a/status",
-                                                           "orchard/farm1/dev-a/telemetry",
-                                                           "orchard/farm1/dev-a/telemetry"]
+        assert dashboard.drain() == []  # no readings; and its forged command never reached the broker's others
+        assert ("orchard/farm1/dev-a/cmd", b'{"camera": "cam-a", "mode": "live"}') not in watcher.drain()
     finally:
-        statuses.close()
-        snoop.close()
+        dashboard.close()
         watcher.close()

@@ -6,13 +6,18 @@ config, the commands); this checks the file wires them together without typos.
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from orchard.cli import SUBCOMMANDS
 from orchard.settings import PREFIX, Settings
+from tests.services import require
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -59,6 +64,121 @@ def test_secret_files_named_in_environment_are_mounted():
 def test_the_broker_entrypoint_knows_every_service_account_secret():
     entrypoint = (REPO / "deploy" / "mosquitto" / "entrypoint.sh").read_text()
     mounted = set(SERVICES["mosquitto"]["secrets"])
-    for account in ("orchard-ingest", "orchard-streams", "orchard-simulator", "orchard-dashboard"):
-        assert account in entrypoint
-        assert "mqtt_" + account.removeprefix("orchard-") in mounted
+    acl = (REPO / "deploy" / "mosquitto" / "acl").read_text()
+    accounts = {urlsplit(svc["environment"]["ORCHARD_MQTT_URL"]).username
+                for svc in OURS.values() if "ORCHARD_MQTT_PASSWORD_FILE" in svc.get("environment", {})}
+    assert {"orchard-ingest", "orchard-streams", "orchard-dashboard", "orchard-simulator"} <= accounts
+    for account in accounts:
+        assert account in entrypoint, account
+        assert "mqtt_" + account.removeprefix("orchard-") in mounted, account
+        assert f"user {account}\n" in acl, account
+
+
+# -- the proxy: one origin in front of every web service -------------------------------------------
+
+CADDYFILE = REPO / "deploy" / "caddy" / "Caddyfile"
+PROXY = "proxy"
+BROKER_PORTS = {"1883", "8883"}  # MQTT for the field units: no HTTP proxy can carry it
+
+
+def caddy_routes(text: str) -> dict[str, tuple[str, int]]:
+    """Each `handle` of the site block: its path prefix ("/" for the fallback) -> (upstream host, port)."""
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    matchers = {m.group(1): m.group(2).split() for m in map(re.compile(r"@(\S+)\s+path\s+(.+)").fullmatch, lines) if m}
+    routes: dict[str, tuple[str, int]] = {}
+    for start, line in enumerate(lines):
+        handle = re.fullmatch(r"handle\s*(@\S+)?\s*\{", line)
+        if not handle:
+            continue
+        depth, body = 0, []
+        for inner in lines[start:]:  # the block, braces balanced
+            depth += inner.count("{") - inner.count("}")
+            body.append(inner)
+            if depth == 0:
+                break
+        upstream = re.search(r"reverse_proxy\s+([\w.-]+):(\d+)", "\n".join(body))
+        matcher = handle.group(1)
+        assert upstream, f"handle {matcher or '(fallback)'} proxies nowhere"
+        paths = matchers[matcher[1:]] if matcher else ["/"]
+        prefix = min(paths, key=len)
+        assert set(paths) <= {prefix, prefix + "/*", "/"}, f"{matcher}: paths {paths} are not one prefix"
+        routes[prefix] = (upstream.group(1), int(upstream.group(2)))
+    return routes
+
+
+def listens_on(service: dict) -> tuple[str, int]:
+    command = service.get("command", [])
+    return command[command.index("--host") + 1], int(command[command.index("--port") + 1])
+
+
+WEB = {name: svc for name, svc in OURS.items() if "--port" in svc.get("command", []) and
+       svc["command"][0] in ("api", "streams", "dashboard")}
+ROUTES = caddy_routes(CADDYFILE.read_text())
+
+
+def test_the_proxy_is_caddy_from_its_official_image_with_its_config_mounted():
+    proxy = SERVICES[PROXY]
+    assert proxy["image"].split(":")[0] == "caddy"
+    assert "./deploy/caddy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+
+
+def test_every_web_service_is_reachable_through_the_proxy_and_on_its_network():
+    assert set(WEB) == {"api", "streams", "dashboard"}
+    upstreams = set(ROUTES.values())
+    for name, service in WEB.items():
+        host, port = listens_on(service)
+        assert host == "0.0.0.0", f"{name} listens on {host}: the proxy could not reach it"
+        assert (name, port) in upstreams, f"no route of the Caddyfile reaches {name}:{port}"
+        shared = set(service["networks"]) & set(SERVICES[PROXY]["networks"])
+        assert shared, f"{name} shares no network with the proxy"
+    for host, _ in upstreams:
+        assert host in WEB, f"the Caddyfile proxies to {host}, which is not a web service of the compose file"
+
+
+def test_the_caddyfile_routes_each_path_to_the_service_that_serves_it():
+    from api.app import PREFIX
+    from streams.routes.cameras import router as camera_routes
+    assert ROUTES[PREFIX] == ("api", listens_on(SERVICES["api"])[1])
+    assert ROUTES[camera_routes.prefix] == ("streams", listens_on(SERVICES["streams"])[1])
+    assert ROUTES["/"] == ("dashboard", listens_on(SERVICES["dashboard"])[1])
+    assert set(ROUTES) == {PREFIX, camera_routes.prefix, "/"}
+
+
+def test_the_dashboard_runs_as_the_design_says():
+    assert SERVICES["dashboard"]["command"] == ["dashboard", "--host", "0.0.0.0", "--port", "8083"]
+
+
+def test_no_service_but_the_proxy_publishes_a_port():
+    for name, service in SERVICES.items():
+        ports = [str(port) for port in service.get("ports", [])]
+        if name == PROXY:
+            assert {p.split(":")[-1].split("/")[0] for p in ports} == {"80", "443"}
+        elif name == "mosquitto":
+            assert {p.split(":")[-1] for p in ports} <= BROKER_PORTS, f"the broker publishes {ports}"
+        else:
+            assert not ports, f"{name} publishes {ports}: plain HTTP around the TLS proxy"
+
+
+def test_the_services_sit_on_an_internal_network():
+    internal = {name for name, net in COMPOSE["networks"].items() if (net or {}).get("internal")}
+    assert internal
+    for name, service in SERVICES.items():
+        if name not in (PROXY, "mosquitto"):
+            assert set(service.get("networks", ["default"])) <= internal, f"{name} is on {service.get('networks')}"
+
+
+def test_the_proxy_sends_hsts():
+    text = CADDYFILE.read_text()
+    hsts = re.search(r'Strict-Transport-Security\s+"max-age=(\d+)', text)
+    assert hsts and int(hsts.group(1)) >= 180 * 86400
+
+
+def test_docker_compose_accepts_the_file(tmp_path):
+    compose = require("docker-compose")
+    shutil.copy(REPO / "docker-compose.yml", tmp_path)
+    shutil.copytree(REPO / "deploy", tmp_path / "deploy")
+    (tmp_path / "secrets").mkdir()
+    for secret in COMPOSE["secrets"].values():
+        (tmp_path / secret["file"]).write_text("test-secret\n")
+    checked = subprocess.run([compose, "config", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr

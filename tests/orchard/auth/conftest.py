@@ -3,6 +3,7 @@ import pytest
 from orchard.auth.policy import Policy
 from orchard.registry.db import session_factory
 from orchard.registry.migrate import upgrade
+from tests.orchard.registry.conftest import db_url, postgres, postgres_registry, sqlite_template  # noqa: F401
 from tests.world import build_world
 
 SECRET = "policy-test-secret-" + "s" * 32

@@ -63,8 +63,8 @@ def test_wrong_password_and_throttling(policy):
 
 def test_session_cookie_round_trip_and_password_change_ends_it(policy, registry):
     sessions, world = registry
-    who, password_hash = policy.from_password("ana", PASSWORD, "127.0.0.1")
-    cookie = mint_session(SECRET, who.user_id, password_hash)
+    who, generation = policy.from_password("ana", PASSWORD, "127.0.0.1")
+    cookie = mint_session(SECRET, who.user_id, generation)
     assert policy.from_session(cookie) == who
     from orchard.registry.people import get_user, set_password
     with sessions.begin() as s:
@@ -72,13 +72,13 @@ def test_session_cookie_round_trip_and_password_change_ends_it(policy, registry)
     with pytest.raises(AuthError):
         policy.from_session(cookie)
     with pytest.raises(AuthError):
-        policy.from_session(mint_session("x" * 40, who.user_id, password_hash))
+        policy.from_session(mint_session("x" * 40, who.user_id, generation))
 
 
 def test_camera_token_of_a_user_is_checked_against_their_claims(policy, registry):
     _, world = registry
     cy = world.users["customer_other_tree"]
-    token = mint_camera_token(SECRET, ["cam-17", "cam-18"], 60, subject=str(cy))
+    token = mint_camera_token(SECRET, ["cam-17", "cam-18"], 60, subject=str(cy), generation=0)
     bearer = policy.from_camera_token(token)
     policy.require_camera(bearer, "cam-18")
     with pytest.raises(Forbidden):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from importlib.resources import files
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from orchard.registry.db import make_engine
 from orchard.registry.migrate import current_revision, downgrade, schema_diffs, upgrade
 from orchard.registry.models import Base
+
+HEAD = "0002"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -31,7 +33,7 @@ def tables(url: str) -> set[str]:
 def test_upgrade_builds_every_table_on_an_empty_database(empty_url):
     assert current_revision(empty_url) is None
     upgrade(empty_url)
-    assert current_revision(empty_url) == "0001"
+    assert current_revision(empty_url) == HEAD
     assert tables(empty_url) == {table.name for table in Base.metadata.sorted_tables} | {"alembic_version"}
 
 
@@ -54,10 +56,37 @@ def test_downgrade_to_base_leaves_only_alembic_bookkeeping_and_upgrade_again_wor
     assert current_revision(empty_url) is None
     upgrade(empty_url)
     upgrade(empty_url)  # already at head: nothing to do
-    assert current_revision(empty_url) == "0001"
+    assert current_revision(empty_url) == HEAD
 
 
 def test_the_migrations_ship_inside_the_package():
     migrations = files("orchard.registry") / "migrations"
-    for name in ("env.py", "script.py.mako", "versions/0001_initial.py"):
+    for name in ("env.py", "script.py.mako", "versions/0001_initial.py", "versions/0002_credentials.py"):
         assert (migrations / name).is_file(), name
+
+
+def test_0002_keeps_users_and_their_ids_and_stores_usernames_in_one_form(empty_url):
+    upgrade(empty_url, "0001")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            for name in ("ana", "ｖｉｃｔｉｍ", "Bo "):
+                connection.execute(text(
+                    "INSERT INTO users (username, display_name, role, active, created_at) "
+                    "VALUES (:name, '', 'customer', true, CURRENT_TIMESTAMP)"), {"name": name})
+    finally:
+        engine.dispose()
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            rows = connection.execute(text(
+                "SELECT id, username, credential_generation FROM users ORDER BY id")).all()
+            assert [tuple(row) for row in rows] == [(1, "ana", 0), (2, "victim", 0), (3, "bo", 0)]
+            connection.execute(text("DELETE FROM users WHERE id = 3"))
+            connection.execute(text(
+                "INSERT INTO users (username, display_name, role, active, created_at, credential_generation) "
+                "VALUES ('new', '', 'customer', true, CURRENT_TIMESTAMP, 0)"))
+            assert connection.execute(text("SELECT id FROM users WHERE username = 'new'")).scalar() == 4
+    finally:
+        engine.dispose()
