@@ -8,6 +8,7 @@ API's RSS every 5 ms meanwhile. Target (issue 7): peak under idle + 50 MB.
   (a) Content-Length: 400 MB, no signature      - refused on the header (413)
   (b) chunked, signed headers, fresh timestamp  - read until the 16 KB cap, then 413
   (c) Content-Length: 400 MB to a JSON route     - refused on the header (413)
+  (d) Content-Length: 8 MB to a JSON route       - read and dropped, then 413 (so a proxy passes it on)
 
 Run: python -m bench.api_bodies [--megabytes 400]
 """
@@ -128,19 +129,20 @@ def main() -> None:
             time.sleep(0.5)
             idle = psutil.Process(api.pid).memory_info().rss
             print(f"API idle RSS: {idle / 2**20:.1f} MB (baseline, same run)")
+            json_headers = {"Content-Type": "application/json"}
             cases = [
-                ("(a) webhook, Content-Length, unsigned", "/api/claims/orders",
-                 {"Content-Type": "application/json"}, False),
-                ("(b) webhook, chunked, signed headers", "/api/claims/orders", signed_headers(), True),
-                ("(c) JSON route, Content-Length", "/api/trees", {"Content-Type": "application/json"}, False),
+                ("(a) webhook, Content-Length, unsigned", "/api/claims/orders", json_headers, False, total),
+                ("(b) webhook, chunked, signed headers", "/api/claims/orders", signed_headers(), True, total),
+                ("(c) JSON route, Content-Length", "/api/trees", json_headers, False, total),
+                ("(d) JSON route, Content-Length, drained", "/api/trees", json_headers, False, 8 * 1024 * 1024),
             ]
             worst = 0.0
-            for name, path, headers, chunked in cases:
+            for name, path, headers, chunked, size in cases:
                 with PeakRss(api.pid) as peak:
-                    status, sent = push(port, path, headers, total, chunked)
+                    status, sent = push(port, path, headers, size, chunked)
                 added = (peak.peak - idle) / 2**20
                 worst = max(worst, added)
-                print(f"{name}: HTTP {status} after {sent / 2**20:.1f} of {args.megabytes} MB offered; "
+                print(f"{name}: HTTP {status} after {sent / 2**20:.1f} of {size / 2**20:.0f} MB offered; "
                       f"peak RSS {peak.peak / 2**20:.1f} MB = idle + {added:.1f} MB "
                       f"(x{peak.peak / idle:.2f} of idle)")
             verdict = "meets" if worst < TARGET_MB else "MISSES"

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 import orjson
+import paho.mqtt.client as paho
 
 from orchard import mqtt, topics
 from orchard.errors import OrchardError, PayloadError
@@ -79,7 +80,7 @@ class StatusBoard:
         self.mqtt_url = mqtt_url
         self._statuses: dict[tuple[str, str], Status] = {}
         self._lock = threading.Lock()
-        self._client: mqtt.Client | None = None
+        self._client: paho.Client | None = None
         self.subscribed = threading.Event()
 
     def start(self) -> None:

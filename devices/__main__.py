@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 
 import click
@@ -11,15 +12,17 @@ import click
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import SensorError
 from orchard.spool import Spool
+from orchard.supervise import Supervisor
 
 log = logging.getLogger("devices")
 
 
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
+def _stop_on_signals(supervisor: Supervisor) -> threading.Event:
+    """SIGINT and SIGTERM stop the loops; so does any of them failing (then the exit status says so)."""
+    supervisor.watch_all_threads()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
+        signal.signal(sig, lambda *_: supervisor.stop())
+    return supervisor.stopping
 
 
 @click.command("device")
@@ -54,8 +57,9 @@ def device_command() -> None:
                   cameras=cameras, camera_config=CameraConfig.from_settings(settings))
     log.info("%s/%s: %d sensor(s), every %.0fs, %d reading(s) spooled; %d camera(s)",
              settings.farm, settings.device, len(sensors), settings.interval_s, len(spool), len(cameras))
-    agent.run(settings.interval_s, _stop_on_signals())
+    agent.run(settings.interval_s, _stop_on_signals(agent.supervisor))
     spool.close()
+    sys.exit(agent.supervisor.exit_code)
 
 
 @click.command("simulate")
@@ -82,7 +86,8 @@ def simulate_command(farm: str, count: int, interval: float, backfill_hours: flo
                           cameras=cameras, camera_config=config)
     if backfill_hours:
         log.info("spooled %d past readings to publish first", simulator.backfill(backfill_hours))
-    simulator.run(_stop_on_signals())
+    simulator.run(_stop_on_signals(simulator.supervisor))
+    sys.exit(simulator.supervisor.exit_code)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -16,11 +17,16 @@ from devices.camera import Source
 from devices.camera_unit import CameraCommands, CameraConfig, CameraUnit
 from devices.publisher import Publisher
 from orchard import topics
-from orchard.errors import SensorError
+from orchard.errors import SensorError, SpoolFull
 from orchard.mqtt import connect, make_client, reason_text
 from orchard.spool import Spool
+from orchard.supervise import Supervisor
 
 log = logging.getLogger(__name__)
+
+# Seconds of silence before paho pings the broker; a dead link with readings to send is noticed
+# sooner, by the publisher's acknowledgement timeout.
+KEEPALIVE_S = 30
 
 
 class Sensor(Protocol):
@@ -50,6 +56,7 @@ class Agent:
         camera_config: CameraConfig = CameraConfig(),
         wake: threading.Event | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        supervisor: Supervisor | None = None,
     ) -> None:
         self.farm = farm
         self.device = device
@@ -63,7 +70,12 @@ class Agent:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
-        self.publisher = Publisher(self.client, topics.telemetry(farm, device), spool)
+        self.publisher = Publisher(self.client, topics.telemetry(farm, device), spool,
+                                   on_stalled=self._link_looks_dead)
+        self.supervisor = supervisor or Supervisor()
+        self._send_now = threading.Event()  # wakes the uplink: a reading was spooled, or the broker is back
+        self._uplink_stop = threading.Event()
+        self._uplink: threading.Thread | None = None
         self.monotonic = monotonic
         self.wake = wake or threading.Event()  # set when a command wants the run loop now
         self.command_topic = topics.command(farm, device)
@@ -81,8 +93,9 @@ class Agent:
             log.warning("%s: broker %s refused connection: %s", self.device, self.address, reason_text(reason_code))
             return
         log.info("%s: connected to %s", self.device, self.address)
-        status = {"state": "online", "ts": now_ms(), "spooled": len(self.spool)}
+        status = {"state": "online", "ts": now_ms(), "spooled": len(self.spool), "dropped": self.spool.dropped}
         client.publish(self.status_topic, orjson.dumps(status), qos=1, retain=True)
+        self._send_now.set()
         if self.cameras:  # subscribing here restores it after every reconnect
             client.subscribe(self.command_topic, qos=1)
             for unit in self.cameras:
@@ -124,7 +137,11 @@ class Agent:
                 log.info("%s: sensor %s reads again", self.device, sensor.name)
                 self._failing.discard(sensor.name)
         if values:
-            self.spool.append([orjson.dumps({"ts": self.clock(), "values": values})])
+            try:
+                self.spool.append([orjson.dumps({"ts": self.clock(), "values": values})])
+            except SpoolFull as exc:  # said once by the spool; the next reading may fit again
+                log.debug("%s: reading lost: %s", self.device, exc)
+            self._send_now.set()
         return values
 
     def tick_cameras(self, now: float) -> float:
@@ -132,11 +149,36 @@ class Agent:
         return min((unit.tick(now) for unit in self.cameras), default=math.inf)
 
     def start(self) -> None:
-        connect(self.client, self.address)
+        connect(self.client, self.address, keepalive=KEEPALIVE_S)
+
+    def start_uplink(self) -> None:
+        """Publish spooled readings on a thread of their own, so sampling never waits on the network."""
+        self._uplink = self.supervisor.spawn(f"uplink-{self.device}", self._send_spooled)
+
+    def _send_spooled(self) -> None:
+        while not self._uplink_stop.is_set():
+            self._send_now.wait(1.0)
+            self._send_now.clear()
+            self.publisher.flush(self._uplink_stop)
+
+    def _link_looks_dead(self) -> None:
+        """A publish went unacknowledged: drop the connection now rather than after TCP gives up,
+        so paho reconnects (with a short, jittered backoff) and sends it again."""
+        shutdown = getattr(self.client.socket(), "shutdown", None)
+        if shutdown is not None and self.client.is_connected():
+            log.info("%s: no acknowledgement from the broker; reconnecting", self.device)
+            try:
+                shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def stop(self) -> None:
         """Disconnect cleanly: the broker then publishes no last will, so say offline ourselves."""
         self._stopping = True
+        self.supervisor.stop()  # the uplink ends now because it was told to, not on its own
+        self._uplink_stop.set()
+        if self._uplink is not None:
+            self._uplink.join(timeout=5)
         if self.client.is_connected():
             info = self.client.publish(self.status_topic, orjson.dumps({"state": "offline"}), qos=1, retain=True)
             try:
@@ -149,17 +191,19 @@ class Agent:
             unit.source.close()
 
     def run(self, interval_s: float, stop: threading.Event) -> None:
-        """Sample every `interval_s`, publish, and send camera frames when due, until `stop` is set."""
+        """Sample every `interval_s` and send camera frames when due, until `stop` is set or a loop fails;
+        the uplink thread publishes meanwhile."""
         self.start()
+        self.start_uplink()
         wake_on(stop, self.wake)
+        wake_on(self.supervisor.stopping, self.wake)
         clock = self.monotonic
         next_sample = clock()
         try:
-            while not stop.is_set():
+            while not stop.is_set() and not self.supervisor.stopping.is_set():
                 if clock() >= next_sample:
                     self.sample()
                     next_sample = max(next_sample + interval_s, clock())
-                self.publisher.flush()
                 next_frame = self.tick_cameras(clock())
                 self.wake.wait(max(0.0, min(1.0, next_sample - clock(), next_frame - clock())))
                 self.wake.clear()  # before the next tick, so a command arriving after it is not missed

@@ -24,10 +24,12 @@ from devices.frames import SyntheticSource
 from devices.simulated import SimulatedSensor
 from devices.weather import FarmWeather
 from orchard.spool import Spool
+from orchard.supervise import Supervisor
 
 log = logging.getLogger(__name__)
 
 
+SPOOL_MAX_ITEMS = 2_000_000  # as a Pi's default: on a full disk the oldest readings go first
 TREES = 8  # distinct simulated trees; devices beyond that share their look (and their memory)
 
 
@@ -56,17 +58,19 @@ class Simulator:
         self.interval_s = interval_s
         self.weather = FarmWeather(seed)
         self.wake = threading.Event()
+        self.supervisor = Supervisor()
         self.agents: list[Agent] = []
         for index, device in enumerate(device_ids(devices)):
             sensor = SimulatedSensor(self.weather, index, interval_ms=int(interval_s * 1000))
-            spool = Spool(data_dir / "simulator" / f"{farm}-{device}.db")
+            spool = Spool(data_dir / "simulator" / f"{farm}-{device}.db", max_items=SPOOL_MAX_ITEMS)
             sources = {}
             if cameras:
                 camera = camera_id(device)
                 sources[camera] = SyntheticSource(camera, seed * TREES + index % TREES, camera_config.width,
                                                   camera_config.height, self.weather)
             self.agents.append(Agent(farm, device, [sensor], spool, mqtt_url, client_id=f"sim-{farm}-{device}",
-                                     cameras=sources, camera_config=camera_config, wake=self.wake))
+                                     cameras=sources, camera_config=camera_config, wake=self.wake,
+                                     supervisor=self.supervisor))
 
     def backfill(self, hours: float, step_s: float = 600.0) -> int:
         """Spool readings for the past `hours`, one every `step_s`, oldest first; return how many."""
@@ -86,21 +90,23 @@ class Simulator:
         return count
 
     def run(self, stop: threading.Event) -> None:
-        """Sample every device each interval, publish, send camera frames when due, until `stop` is set."""
+        """Sample every device each interval and send camera frames when due, until `stop` is set or a
+        loop fails; each device's uplink thread publishes meanwhile."""
         for agent in self.agents:
             agent.start()
+            agent.start_uplink()
             time.sleep(0.05)  # units of a real orchard do not all connect in the same millisecond
         wake_on(stop, self.wake)
+        wake_on(self.supervisor.stopping, self.wake)
         next_sample = time.monotonic()
         try:
-            while not stop.is_set():
+            while not stop.is_set() and not self.supervisor.stopping.is_set():
                 if time.monotonic() >= next_sample:
                     for agent in self.agents:
                         agent.sample()
                     next_sample = max(next_sample + self.interval_s, time.monotonic())
                 next_frame = math.inf
                 for agent in self.agents:
-                    agent.publisher.flush()
                     next_frame = min(next_frame, agent.tick_cameras(time.monotonic()))
                 now = time.monotonic()
                 self.wake.wait(max(0.0, min(0.5, next_sample - now, next_frame - now)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
+import sys
 from pathlib import Path
 
 import click
@@ -40,13 +40,15 @@ def command(host: str, port: int) -> None:
     )
     if port:
         ingester.serve_metrics(host, port)
-    stop = threading.Event()
+    supervisor = ingester.supervisor
+    supervisor.watch_all_threads()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda *_: supervisor.stop())
     ingester.start()
     log.info("ingesting from %s into %s", ingester.subscriber.address, settings.store_url.split("@")[-1])
-    stop.wait()
+    supervisor.stopping.wait()
     ingester.stop()
+    sys.exit(supervisor.exit_code)
 
 
 def registry_locations(db_url: str) -> DeviceLocations | None:

@@ -18,10 +18,11 @@ from ingest.subscriber import Delivery, Subscriber
 from ingest.writer import Writer
 from orchard import topics
 from orchard.deadletter import DeadLetters
-from orchard.errors import PayloadError
+from orchard.errors import PayloadError, SpoolFull
 from orchard.readings import Reading
 from orchard.spool import Spool
 from orchard.store import TimeSeriesStore
+from orchard.supervise import Supervisor
 from orchard.times import wall_clock_ms
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 INBOX_SIZE = 50_000
 # Messages decoded per pass; a batch is checked for size between passes.
 TAKE_AT_ONCE = 500
+# While a batch can be neither stored nor spooled (a full disk), how often to try again.
+HOLD_RETRY_S = 1.0
 
 
 class Ingester:
@@ -42,7 +45,9 @@ class Ingester:
         batch_size: int = 5000,
         batch_ms: int = 200,
         locations: DeviceLocations | None = None,
+        supervisor: Supervisor | None = None,
     ) -> None:
+        self.supervisor = supervisor or Supervisor()
         self.store = store
         self.batch_size = batch_size
         self.batch_s = batch_ms / 1000
@@ -55,8 +60,10 @@ class Ingester:
         self.spool = Spool(spool_path)
         self.writer = Writer(store, self.spool, self.stats, on_refused=self._refused)
         self._stop = threading.Event()
-        self._worker = threading.Thread(target=self._work, name="ingest-worker", daemon=True)
+        self._worker: threading.Thread | None = None
+        self._holding = False  # a batch waits, unacknowledged, for room on the disk
         self._metrics_server: WSGIServer | None = None
+        self.supervisor.on_failure(lambda loop: self.stats.worker_up.set(0))
 
     def serve_metrics(self, host: str, port: int) -> None:
         self._metrics_server, _ = start_http_server(port, host, registry=self.stats.registry)
@@ -64,13 +71,21 @@ class Ingester:
     def start(self) -> None:
         if self.locations is not None and self.locations.refresh():
             self.decoder.forget()
-        self._worker.start()
+        self._worker = self.supervisor.spawn("ingest-worker", self._work)
+        self.stats.worker_up.set(1)
         self.subscriber.start()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker is running (False after it failed: the process should exit)."""
+        return self._worker is not None and self._worker.is_alive()
 
     def stop(self) -> None:
         """Finish the batch in hand, acknowledge it, and disconnect."""
+        self.supervisor.stop()
         self._stop.set()
-        self._worker.join(timeout=30)
+        if self._worker is not None:
+            self._worker.join(timeout=30)
         self.subscriber.stop()
         self.spool.close()
         self.store.close()
@@ -82,6 +97,12 @@ class Ingester:
         deliveries: list[Delivery] = []
         first_at = 0.0
         while not self._stop.is_set():
+            if self._holding:  # take nothing more: the inbox fills and the broker keeps the rest
+                self.writer.replay()
+                if not self._flush(readings, deliveries):
+                    self._stop.wait(HOLD_RETRY_S)
+                    continue
+                readings, deliveries = [], []
             if deliveries:
                 self.inbox.wait(max(0.0, first_at + self.batch_s - time.monotonic()))
             else:
@@ -94,8 +115,8 @@ class Ingester:
                 deliveries.extend(taken)
             if deliveries and (len(readings) >= self.batch_size
                                or time.monotonic() - first_at >= self.batch_s or not readings):
-                self._flush(readings, deliveries)
-                readings, deliveries = [], []
+                if self._flush(readings, deliveries):
+                    readings, deliveries = [], []
             if not deliveries:
                 self.writer.replay()
                 if self.locations is not None and self.locations.refresh_due() and self.locations.refresh():
@@ -129,9 +150,23 @@ class Ingester:
             values=[{"metric": r.metric, "value": repr(r.value)[:40], "reason": r.reason} for r in rejected[:50]],
         )
 
-    def _flush(self, readings: list[Reading], deliveries: list[Delivery]) -> None:
-        self.writer.write(readings)
+    def _flush(self, readings: list[Reading], deliveries: list[Delivery]) -> bool:
+        """Store or spool a batch, then acknowledge it; False (nothing acknowledged) on a full disk."""
+        try:
+            self.writer.write(readings)
+        except SpoolFull as exc:
+            if not self._holding:
+                log.error("%s: not acknowledging %d messages; the broker keeps them until there is room",
+                          exc, len(deliveries))
+                self._holding = True
+                self.stats.spool_full.set(1)
+            return False
+        if self._holding:
+            log.info("the batch held for room on the disk is stored; acknowledging again")
+            self._holding = False
+            self.stats.spool_full.set(0)
         self.subscriber.ack(deliveries)
+        return True
 
     def _refused(self, readings, why: str) -> None:
         sample = readings[0]

@@ -25,6 +25,10 @@ class IngestStats:
         )
         self.store_up = Gauge("orchard_ingest_store_up", "1 while the store accepts writes", registry=r)
         self.store_up.set(1)
+        self.worker_up = Gauge("orchard_ingest_worker_up", "1 while the worker that stores readings runs", registry=r)
+        self.spool_full = Gauge("orchard_ingest_spool_full",
+                                "1 while the disk under the spool is full and messages are not acknowledged",
+                                registry=r)
 
     def value(self, name: str, **labels: str) -> float:
         """Current value of a sample, for tests and the demo's summary line."""

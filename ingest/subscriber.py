@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as paho
 
+from ingest.fast_client import FastClient
 from ingest.inbox import Inbox
 from orchard import topics
 from orchard.mqtt import connect, make_client, reason_text
@@ -35,7 +36,9 @@ class Subscriber:
                  subscriptions: tuple[str, ...] = (topics.TELEMETRY_SUBSCRIPTION,)) -> None:
         self.inbox = inbox
         self.subscriptions = subscriptions
-        self.client, self.address = make_client(mqtt_url, client_id, persistent=True, manual_ack=True)
+        client, self.address = make_client(mqtt_url, client_id, persistent=True, manual_ack=True,
+                                           client_class=FastClient)
+        self.client: FastClient = client  # type: ignore[assignment]
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message

@@ -30,21 +30,26 @@ def unpack(blob: bytes) -> list[Reading]:
 
 
 class Writer:
+    """`retry_min_s` and `retry_max_s` bound how often a down store is probed (a cheap ping), so the
+    spool is replayed about a second after the store is back, not a long backoff later."""
+
     def __init__(
         self,
         store: TimeSeriesStore,
         spool: Spool,
         stats: IngestStats,
         on_refused: Callable[[Sequence[Reading], str], None] = lambda readings, why: None,
-        max_backoff_s: float = 30.0,
+        retry_min_s: float = 0.25,
+        retry_max_s: float = 1.0,
     ) -> None:
         self.store = store
         self.spool = spool
         self.stats = stats
         self.on_refused = on_refused
-        self.max_backoff_s = max_backoff_s
+        self.retry_min_s = retry_min_s
+        self.retry_max_s = retry_max_s
         self._down_since: float | None = None
-        self._backoff_s = 0.5
+        self._backoff_s = retry_min_s
         self._retry_at = 0.0
         stats.spool_depth.set(len(spool))
 
@@ -53,10 +58,13 @@ class Writer:
         return self._down_since is not None
 
     def write(self, readings: Sequence[Reading]) -> None:
-        """Store `readings`, or spool them if the store is down or a backlog is waiting."""
+        """Store `readings`, or spool them if the store is down or a backlog is waiting.
+
+        Raises SpoolFull when they can be neither stored nor spooled: the caller must not acknowledge them.
+        """
         if not readings:
             return
-        if len(self.spool) or (self.store_down and time.monotonic() < self._retry_at):
+        if len(self.spool) or self.store_down:
             self._to_spool(readings)
             return
         try:
@@ -67,24 +75,42 @@ class Writer:
 
     def replay(self, budget_s: float = 0.5) -> int:
         """Move spooled batches into the store for up to `budget_s`; return readings replayed."""
-        if not len(self.spool) or (self.store_down and time.monotonic() < self._retry_at):
+        if self.store_down and not self._store_answers():
+            return 0
+        if not len(self.spool):
             return 0
         replayed = 0
         deadline = time.monotonic() + budget_s
         while len(self.spool) and time.monotonic() < deadline:
+            stored: list[int] = []  # deleted together: one fsynced transaction per pass, not per batch
             for row_id, blob in self.spool.peek(8):
                 readings = unpack(blob)
                 try:
                     self._to_store(readings)
                 except StoreUnavailable as exc:
+                    self.spool.delete(stored)
                     self._went_down(exc)
                     return replayed
-                self.spool.delete([row_id])
+                stored.append(row_id)
                 replayed += len(readings)
+            self.spool.delete(stored)
         self.stats.spool_depth.set(len(self.spool))
         if not len(self.spool):
             log.info("spool replayed: the store has every reading again")
         return replayed
+
+    def _store_answers(self) -> bool:
+        """Probe a down store when due: a ping, not a batch, so probing often costs little."""
+        if time.monotonic() < self._retry_at:
+            return False
+        try:
+            self.store.ping()
+        except StoreError as exc:
+            self._went_down(exc)
+            return False
+        if not len(self.spool):
+            self._came_back()
+        return True
 
     def _to_store(self, readings: Sequence[Reading]) -> None:
         started = time.perf_counter()
@@ -103,10 +129,13 @@ class Writer:
             raise StoreUnavailable(str(exc)) from exc
         self.stats.write_latency.observe(time.perf_counter() - started)
         self.stats.stored.inc(len(readings))
+        self._came_back()
+
+    def _came_back(self) -> None:
         if self._down_since is not None:
             log.info("store is back after %.1fs", time.monotonic() - self._down_since)
             self._down_since = None
-            self._backoff_s = 0.5
+            self._backoff_s = self.retry_min_s
             self.stats.store_up.set(1)
 
     def _went_down(self, exc: Exception) -> None:
@@ -116,7 +145,7 @@ class Writer:
             self._down_since = now
             self.stats.store_up.set(0)
         else:
-            self._backoff_s = min(self._backoff_s * 2, self.max_backoff_s)
+            self._backoff_s = min(self._backoff_s * 2, self.retry_max_s)
         self._retry_at = now + self._backoff_s
 
     def _to_spool(self, readings: Sequence[Reading]) -> None:

@@ -115,3 +115,7 @@ class StoreUnavailable(StoreError, Unavailable):
 
 class SensorError(OrchardError):
     """A sensor could not be read, or gave a value known to be a fault."""
+
+
+class SpoolFull(OrchardError):
+    """The disk under a spool is full and the spool may not drop what it holds to make room."""

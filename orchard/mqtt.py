@@ -1,13 +1,14 @@
 """MQTT transport: broker URLs and paho clients set up the same way by every service.
 
-This module knows nothing about soil or cameras; callers route what arrives.
+This module knows nothing about soil or cameras; callers route what arrives. Clients
+are stock paho (the ingester alone swaps in its measured `ingest.fast_client`).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import ssl
-import struct
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -18,65 +19,10 @@ from orchard.errors import SettingsError
 
 log = logging.getLogger(__name__)
 
-
-class BufferedSocket:
-    """A socket read 64 KB at a time.
-
-    paho reads each packet's header with one-byte recv() calls and serves one packet
-    per select(); on a busy subscription that is several system calls per message.
-    `pending()` tells paho's loop that buffered bytes are waiting (as it asks TLS
-    sockets), so it keeps reading without waiting in select().
-    """
-
-    def __init__(self, sock) -> None:
-        self._sock = sock
-        self._buffer = b""
-        self._pos = 0
-
-    def recv(self, size: int) -> bytes:
-        if self._pos >= len(self._buffer):
-            data = self._sock.recv(65536)
-            if len(data) <= size:
-                return data
-            self._buffer, self._pos = data, 0
-        chunk = self._buffer[self._pos:self._pos + size]
-        self._pos += len(chunk)
-        return chunk
-
-    def pending(self) -> int:
-        inner = getattr(self._sock, "pending", None)
-        return len(self._buffer) - self._pos + (inner() if inner else 0)
-
-    def __getattr__(self, name: str):
-        return getattr(self._sock, name)
-
-
-class Client(paho.Client):
-    """paho's client with a buffered socket and acknowledgements sent in bulk."""
-
-    # Packets served from the buffer per wake-up; then paho gets to write (acks, pings).
-    READ_BURST = 256
-
-    def _create_socket(self):
-        return BufferedSocket(super()._create_socket())
-
-    def loop_read(self, max_packets: int = 1) -> paho.MQTTErrorCode:
-        """Serve every packet already buffered, not just one per select()."""
-        rc = super().loop_read(max_packets)
-        for _ in range(self.READ_BURST):
-            sock = self._sock
-            if rc or not isinstance(sock, BufferedSocket) or not sock.pending():
-                break
-            rc = super().loop_read(max_packets)
-        return rc
-
-    def ack_many(self, mids: list[int]) -> None:
-        """Acknowledge QoS 1 messages (manual_ack mode) with one write instead of one per message."""
-        if not mids:
-            return
-        packet = b"".join(struct.pack("!BBH", paho.PUBACK, 2, mid) for mid in mids)
-        # One queued "packet" holding many PUBACKs: paho writes it as it is.
-        self._packet_queue(paho.PUBACK, packet, 0, 0)
+# Reconnect waits (seconds) are drawn afresh before every attempt, so that thousands of units
+# cut off together (a broker restart, a village's uplink) do not come back in the same second.
+RECONNECT_FIRST_S = (0.5, 4.0)
+RECONNECT_CAP_S = (4.0, 10.0)
 
 
 @dataclass(frozen=True)
@@ -112,7 +58,8 @@ def make_client(
     *,
     persistent: bool = False,
     manual_ack: bool = False,
-) -> tuple[Client, BrokerAddress]:
+    client_class: type[paho.Client] = paho.Client,
+) -> tuple[paho.Client, BrokerAddress]:
     """A paho client for the broker at `url`, not yet connected.
 
     `persistent` keeps the session (subscriptions and queued QoS 1 messages) on the
@@ -122,7 +69,7 @@ def make_client(
     address = BrokerAddress.parse(url)
     if persistent and not client_id:
         raise ValueError("a persistent session needs a fixed client id")
-    client = Client(
+    client = client_class(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
         clean_session=not persistent,
@@ -133,11 +80,22 @@ def make_client(
         client.username_pw_set(address.username, address.password)
     if address.tls:
         client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
-    client.reconnect_delay_set(min_delay=1, max_delay=60)
+    jitter_reconnects(client)
     # paho's own limit on QoS 1 messages in flight; the spool paces the device instead.
     client.max_inflight_messages_set(100)
     client.max_queued_messages_set(0)
     return client, address
+
+
+def jitter_reconnects(client: paho.Client) -> None:
+    """Short, capped reconnect waits with jitter: paho doubles the wait after each failed attempt up
+    to the cap, and both are drawn again before every attempt (paho itself has no jitter)."""
+    def draw(*_: object) -> None:
+        client.reconnect_delay_set(min_delay=random.uniform(*RECONNECT_FIRST_S),  # type: ignore[arg-type]
+                                   max_delay=random.uniform(*RECONNECT_CAP_S))  # type: ignore[arg-type]
+
+    draw()
+    client.on_pre_connect = draw
 
 
 def connect(client: paho.Client, address: BrokerAddress, keepalive: int = 30) -> None:

@@ -1,4 +1,4 @@
-"""All configuration, from ORCHARD_* environment variables (and an optional .env).
+"""All configuration, from ORCHARD_* environment variables and an optional ./.env file.
 
 A wrong or unknown variable stops the service with one line naming it. Any setting
 may instead be read from a file named by ORCHARD_<NAME>_FILE (docker secrets).
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -27,7 +28,7 @@ NOT_SETTINGS = {"ORCHARD_REQUIRE_SERVICES"}
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix=PREFIX, env_file=".env", extra="forbid", validate_default=True
+        env_prefix=PREFIX, env_file=None, extra="forbid", validate_default=True
     )
 
     mqtt_url: str = "mqtt://127.0.0.1:1883"
@@ -157,18 +158,30 @@ class Settings(BaseSettings):
         return self
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from the environment, raising SettingsError with one clear line."""
-        environ = os.environ if environ is None else environ
+    def load(cls, environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = None,
+             **overrides: Any) -> Settings:
+        """Settings from the environment and `.env` (the environment wins), or SettingsError in one line.
+
+        Without `environ` the process environment and `./.env` are read; both then go
+        through the same checks, so a typo or an `_FILE` works alike in either.
+        """
+        if environ is None:
+            environ, env_file = os.environ, env_file or ".env"
+        merged = {**read_env_file(env_file), **environ} if env_file else dict(environ)
         known = {PREFIX + name.upper() for name in cls.model_fields}
-        from_files: dict[str, Any] = {}
-        for key, value in environ.items():
-            if not key.startswith(PREFIX) or key in known or key in NOT_SETTINGS:
+        values: dict[str, Any] = {}
+        for key, value in merged.items():
+            if not key.startswith(PREFIX) or key in NOT_SETTINGS:
+                continue
+            if key in known:
+                values[key[len(PREFIX):].lower()] = value
                 continue
             base = key.removesuffix("_FILE")
             if key.endswith("_FILE") and base in known:
+                if base in merged:
+                    raise SettingsError(f"{base} and {key} are both set: keep one")
                 try:
-                    from_files[base[len(PREFIX):].lower()] = Path(value).read_text().strip()
+                    values[base[len(PREFIX):].lower()] = Path(value).read_text().strip()
                 except OSError as exc:
                     raise SettingsError(f"{key}: cannot read {value}: {exc.strerror}") from None
                 continue
@@ -176,14 +189,17 @@ class Settings(BaseSettings):
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise SettingsError(f"{key} is not an Orchard setting{hint}")
         try:
-            if environ is os.environ:
-                return cls(**from_files, **overrides)
-            env_values = {
-                key[len(PREFIX):].lower(): value for key, value in environ.items() if key in known
-            }
-            return cls(_env_file=None, **{**env_values, **from_files, **overrides})
+            return cls(_env_file=None, **{**values, **overrides})
         except ValidationError as exc:
             raise SettingsError(describe(exc)) from None
+
+
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """The ORCHARD_* lines of a .env file (other tools' variables may share it); {} if there is none."""
+    if not Path(path).is_file():
+        return {}
+    return {key: value for key, value in dotenv_values(path).items()
+            if key.startswith(PREFIX) and value is not None}
 
 
 def describe(exc: ValidationError) -> str:

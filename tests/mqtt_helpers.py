@@ -13,13 +13,13 @@ from orchard.mqtt import make_client
 class Collector:
     """A subscriber that collects (topic, payload) pairs from a real broker."""
 
-    def __init__(self, url: str, topic: str, client_id: str = "") -> None:
+    def __init__(self, url: str, topic: str, client_id: str = "", persistent: bool = False) -> None:
         self.messages: queue.Queue[tuple[str, bytes]] = queue.Queue()
-        self.client, address = make_client(url, client_id)
-        subscribed = queue.Queue()
+        self.client, address = make_client(url, client_id, persistent=persistent)
+        subscribed: queue.Queue[list] = queue.Queue()
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(topic, qos=1)
         self.client.on_subscribe = lambda c, u, mid, rcs, p: subscribed.put(rcs)
-        self.client.on_message = lambda c, u, m: self.messages.put((m.topic, m.payload))
+        self.client.on_message = lambda c, u, m: self.messages.put((m.topic, bytes(m.payload)))
         self.client.connect(address.host, address.port)
         self.client.loop_start()
         codes = subscribed.get(timeout=10)

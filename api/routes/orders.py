@@ -141,7 +141,7 @@ def _claim_for(services: Services, order: Order) -> tuple[ClaimOut, bool]:
         elif customer.role != Role.CUSTOMER:
             # The buyer chose the name: tell the shop to pick another, not what the account is.
             raise Invalid(f"customer.username: {order.customer.username!r} is taken by an account that "
-                                "cannot hold claims; the customer must choose another")
+                          "cannot hold claims; the customer must choose another")
         claim = people.create_claim(session, customer, tree, starts_at, ends_at, status=ClaimStatus.ACTIVE,
                                     order_ref=order.order_id)
         return ClaimOut.of(claim), True

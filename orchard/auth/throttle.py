@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchard.auth.errors import TooManyAttempts
@@ -71,9 +72,13 @@ class LoginThrottle:
     def succeeded(self, name: str, address: str) -> None:
         """Forget this address's failures for the name, and remember the address as the name's."""
         name, address = _key(name, address)
-        with self.sessions.begin() as session:
-            session.execute(delete(LoginFailure).where(LoginFailure.name == name, LoginFailure.address == address))
-            session.merge(KnownLogin(name=name, address=address, last_at=self.clock()))
+        try:
+            with self.sessions.begin() as session:
+                session.execute(delete(LoginFailure).where(LoginFailure.name == name,
+                                                           LoginFailure.address == address))
+                session.merge(KnownLogin(name=name, address=address, last_at=self.clock()))
+        except IntegrityError:  # a double-clicked login: the other request remembered the address
+            pass
 
     def _backoff(self, failures: list[datetime], now: datetime) -> float:
         """Seconds left of the pause after the newest failure: 0 for the first `free`, then 1, 2, 4... s."""

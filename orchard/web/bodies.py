@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 KB = 1024
 MB = 1024 * KB
+DRAIN_BYTES = 8 * MB  # a declared body up to this is read and dropped before the 413 ...
+DRAIN_S = 10.0  # ... for at most this long: closing on unread bytes resets the connection, and a proxy says 502
 
 
 def size_text(limit: int) -> str:
@@ -28,10 +31,12 @@ class BodyTooLarge(HTTPException):
 class BodyLimit:
     """Cap each request's body at `limits[path]`, or `default` for paths not named."""
 
-    def __init__(self, app: ASGIApp, default: int = 64 * KB, limits: Mapping[str, int] | None = None) -> None:
+    def __init__(self, app: ASGIApp, default: int = 64 * KB, limits: Mapping[str, int] | None = None,
+                 drain: int = DRAIN_BYTES) -> None:
         self.app = app
         self.default = default
         self.limits = dict(limits or {})
+        self.drain = drain
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,7 +45,9 @@ class BodyLimit:
         limit = self.limits.get(scope["path"], self.default)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(send, BodyTooLarge(limit))  # before routing, auth or any read
+            if declared <= self.drain:
+                await _discard(receive)
+            await _refuse(send, BodyTooLarge(limit))  # before routing, auth or any use of the body
             return
         received = 0
         started = False
@@ -75,6 +82,15 @@ def _content_length(scope: Scope) -> int | None:
                 return None  # malformed: the HTTP server refuses it
             return int(text) if len(text) < 20 else 10 ** 19  # never parse a 4,000-digit number
     return None
+
+
+async def _discard(receive: Receive) -> None:
+    """Read the rest of a body and keep none of it, so the answer is not lost to a reset connection."""
+    with anyio.move_on_after(DRAIN_S):
+        while True:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
 
 
 async def _refuse(send: Send, exc: BodyTooLarge) -> None:

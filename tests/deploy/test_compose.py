@@ -6,6 +6,7 @@ config, the commands); this checks the file wires them together without typos.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shutil
 import subprocess
@@ -182,3 +183,13 @@ def test_docker_compose_accepts_the_file(tmp_path):
         (tmp_path / secret["file"]).write_text("test-secret\n")
     checked = subprocess.run([compose, "config", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_web_services_believe_forwarded_headers_from_the_proxy_alone():
+    address = SERVICES[PROXY]["networks"]["backend"]["ipv4_address"]
+    subnet = COMPOSE["networks"]["backend"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network(subnet)
+    for name, service in WEB.items():
+        environment = service["environment"]
+        assert environment["ORCHARD_TRUSTED_PROXIES"] == address, name
+        assert environment["ORCHARD_PUBLIC_URL"].startswith("https://"), name

@@ -101,3 +101,14 @@ def test_caddy_accepts_the_file_as_shipped(tmp_path):
     checked = subprocess.run([require("caddy"), "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
                              capture_output=True, text=True, timeout=60, env={"HOME": str(tmp_path)})
     assert checked.returncode == 0, checked.stderr[-2000:]
+
+
+@pytest.mark.parametrize("megabytes", [1, 3, 6])
+def test_a_body_over_the_apis_cap_is_its_413_through_the_proxy_never_a_502(proxy, request, megabytes):
+    # The API refuses on the declared length; Caddy must still get (and pass on) that answer.
+    cookie = request.getfixturevalue("api").client("admin").cookies.get("orchard_session")
+    for _ in range(5):
+        response = httpx.post(f"{proxy}/api/trees", content=b" " * (megabytes * 1024 * 1024),
+                              headers={"Content-Type": "application/json"}, cookies={"orchard_session": cookie})
+        assert response.status_code == 413, response.text
+        assert "64 KB" in response.json()["detail"]

@@ -1,9 +1,9 @@
-import socket
-
+import paho.mqtt.client as paho
 import pytest
 
+from orchard import mqtt
 from orchard.errors import SettingsError
-from orchard.mqtt import BrokerAddress, BufferedSocket
+from orchard.mqtt import BrokerAddress, make_client
 
 
 def test_broker_url_with_credentials_and_tls():
@@ -18,22 +18,15 @@ def test_bad_broker_url_names_the_setting():
         BrokerAddress.parse("tcp://broker:1883")
 
 
-def test_buffered_socket_serves_small_reads_from_one_recv():
-    left, right = socket.socketpair()
-    try:
-        right.sendall(b"\x30\x05hello\x40")
-        buffered = BufferedSocket(left)
-        assert buffered.recv(1) == b"\x30"
-        assert buffered.pending() == 7
-        assert buffered.recv(1) == b"\x05"
-        assert buffered.recv(5) == b"hello"
-        assert buffered.recv(10) == b"\x40"   # a short read, as a socket may give
-        assert buffered.pending() == 0
-        left.setblocking(False)
-        with pytest.raises(BlockingIOError):
-            buffered.recv(1)
-        right.close()
-        assert buffered.recv(1) == b""        # end of stream still reads as b""
-        assert buffered.fileno() == left.fileno()
-    finally:
-        left.close()
+def test_clients_are_stock_paho_with_short_jittered_reconnects():
+    clients = [make_client("mqtt://127.0.0.1:1883", f"c{i}")[0] for i in range(50)]
+    assert all(type(client) is paho.Client for client in clients)
+    firsts = {client._reconnect_min_delay for client in clients}
+    caps = {client._reconnect_max_delay for client in clients}
+    assert len(firsts) > 40 and len(caps) > 40, "each unit draws its own waits"
+    assert all(mqtt.RECONNECT_FIRST_S[0] <= d <= mqtt.RECONNECT_FIRST_S[1] for d in firsts)
+    assert all(mqtt.RECONNECT_CAP_S[0] <= d <= mqtt.RECONNECT_CAP_S[1] for d in caps)
+    client = clients[0]
+    before = (client._reconnect_min_delay, client._reconnect_max_delay)
+    client.on_pre_connect(client, None)  # paho calls it before every (re)connect attempt
+    assert (client._reconnect_min_delay, client._reconnect_max_delay) != before

@@ -1,5 +1,11 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from orchard.auth import read_camera_token
 from orchard.errors import SettingsError
 from orchard.settings import Settings
 
@@ -60,3 +66,43 @@ def test_mqtt_password_from_a_secret_file_joins_the_url(tmp_path):
 def test_mqtt_password_without_a_user_is_refused():
     with pytest.raises(SettingsError, match="^ORCHARD_MQTT_PASSWORD needs a user"):
         Settings.load({"ORCHARD_MQTT_PASSWORD": "x"})
+
+
+def run_orchard(cwd, *args, **env) -> subprocess.CompletedProcess:
+    """`orchard ARGS` as a user runs it: in `cwd`, with only PATH-like variables and `env` set."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")}
+    orchard = Path(sys.executable).with_name("orchard")
+    return subprocess.run([str(orchard), *args], cwd=cwd, env={**clean, **env}, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_a_secret_file_named_in_dotenv_is_read(tmp_path):
+    key = "k" * 40
+    (tmp_path / "secret-key").write_text(key + "\n")
+    (tmp_path / ".env").write_text(f"# site settings\nORCHARD_SECRET_KEY_FILE={tmp_path / 'secret-key'}\n"
+                                   "COMPOSE_PROJECT_NAME=orchard\n")
+    done = run_orchard(tmp_path, "camera-token", "cam-01", "--ttl", "60")
+    assert done.returncode == 0, done.stderr
+    assert read_camera_token(key, done.stdout.strip()).allows("cam-01")
+
+
+def test_dotenv_typos_are_refused_by_their_own_name(tmp_path):
+    (tmp_path / ".env").write_text("ORCHARD_STOR_URL=sqlite:///x.db\n")
+    done = run_orchard(tmp_path, "readings")
+    assert done.returncode == 2
+    assert ("ORCHARD_STOR_URL is not an Orchard setting (did you mean ORCHARD_STORE_URL?)"
+            in done.stderr.strip().splitlines()[-1])
+
+
+def test_the_environment_wins_over_dotenv_and_a_file_over_nothing(tmp_path):
+    (tmp_path / "token").write_text("from-file")
+    (tmp_path / ".env").write_text(f"ORCHARD_LOG_LEVEL=debug\nORCHARD_INFLUX_TOKEN_FILE={tmp_path / 'token'}\n")
+    settings = Settings.load({"ORCHARD_LOG_LEVEL": "error"}, env_file=tmp_path / ".env")
+    assert settings.log_level == "ERROR"
+    assert settings.influx_token.get_secret_value() == "from-file"
+
+
+def test_a_variable_and_its_file_together_are_refused(tmp_path):
+    (tmp_path / "key").write_text("x" * 40)
+    with pytest.raises(SettingsError, match="^ORCHARD_SECRET_KEY and ORCHARD_SECRET_KEY_FILE"):
+        Settings.load({"ORCHARD_SECRET_KEY": "y" * 40, "ORCHARD_SECRET_KEY_FILE": str(tmp_path / "key")})

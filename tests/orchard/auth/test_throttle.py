@@ -6,11 +6,13 @@ The throttle keeps its counts in the registry: its own tests run on SQLite and P
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from orchard.auth import AuthError, TooManyAttempts
 from orchard.auth.policy import Policy
 from orchard.auth.throttle import LoginThrottle
 from orchard.registry.db import session_factory
+from orchard.registry.models import KnownLogin
 from tests.orchard.auth.conftest import SECRET
 from tests.world import PASSWORD
 
@@ -122,3 +124,25 @@ def test_a_very_long_name_or_address_is_counted_not_refused(sessions):
         throttle.failed(name, address)
     with pytest.raises(TooManyAttempts):
         throttle.check(name, address)
+
+
+def test_two_successes_at_once_from_one_address_both_log_in(sessions):
+    import threading
+
+    throttle, errors = LoginThrottle(sessions, clock=Clock()), []
+
+    def succeed() -> None:
+        try:
+            throttle.succeeded("ana", "10.0.0.9")
+        except Exception as exc:  # the test reports what a double-clicked login would have answered
+            errors.append(exc)
+
+    for _ in range(5):
+        threads = [threading.Thread(target=succeed) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with sessions.begin() as session:
+            session.execute(delete(KnownLogin))
+    assert errors == []
