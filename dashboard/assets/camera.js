@@ -81,7 +81,7 @@
           return;
         }
         if (response.status !== 200) {
-          cam.failed = true;
+          if (watch) cam.failed = true;  // an age check that fails says nothing about the stream itself
           return;
         }
         cam.etag = response.headers.get("ETag");
@@ -98,7 +98,7 @@
       })
       .catch(function (error) {
         if (error && error.name === "AbortError") return;
-        cam.failed = true;
+        if (watch) cam.failed = true;
       })
       .then(function () { showAge(cam); });
   }
