@@ -99,7 +99,11 @@ class Service:
         self.process = subprocess.Popen([sys.executable, "-m", package, "--port", str(self.port)], cwd=REPO,
                                         env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        wait_for_port(self.port, timeout=60, process=self.process)
+        try:
+            wait_for_port(self.port, timeout=60, process=self.process)
+        except RuntimeError:
+            print((workdir / f"{package}.log").read_text()[-3000:], file=sys.stderr)
+            raise
 
     def stop(self) -> None:
         self.process.terminate()

@@ -142,3 +142,21 @@ def test_a_dashboard_served_from_a_thread_builds_its_pages(orchard, tmp_path):
     done = subprocess.run([sys.executable, "-c", THREADED], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.stdout.strip().splitlines()[-1:] == ["200"], done.stderr[-2000:]
+
+
+def test_logging_out_ends_every_copy_of_the_session(dashboard):
+    """As POST /api/logout does: a copy of the cookie (another phone, a stolen one) stops working too."""
+    import httpx
+
+    from tests.dashboard.conftest import call_callback
+
+    phone = dashboard.client("cy")
+    copy = httpx.Client(base_url=dashboard.url, cookies={"orchard_session": phone.cookies["orchard_session"]})
+
+    assert "shell-user" in copy.get("/_dash-layout").text
+    phone.post("/auth/logout")
+    assert "shell-user" not in copy.get("/_dash-layout").text  # the copy no longer logs anyone in
+    watch = call_callback(copy, [("shell-session-redirect", "href")], [("shell-session-watch", "n_intervals", 1)],
+                          [("_pages_location", "pathname", "/farm")])
+    assert watch.json()["response"]["shell-session-redirect"]["href"] == "/login?next=/farm"
+    copy.close()
