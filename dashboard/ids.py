@@ -60,3 +60,24 @@ def tree_tile(tree_id: int) -> dict:
 
 def camera_tile(camera_id: str) -> dict:
     return {"type": CAMERA_TILE, "camera": camera_id}
+
+# Customer: my tree (dashboard/pages/my_tree.py).
+MY_TREE_CLAIM = "my-tree-claim"            # dcc.Store: {"claim": id, "state": ...}, looked up again on every use
+MY_TREE_WATCH = "my-tree-watch"            # dcc.Interval: notices the claim ended, started or got its first data
+MY_TREE_BODY = "my-tree-body"
+MY_TREE_MESSAGE = "my-tree-message"        # the friendly sentence for no tree / not started / ended / no data
+MY_TREE_CAMERA = "my-tree-camera"          # filled by assets/camera.js
+MY_TREE_CAMERA_TICK = "my-tree-camera-tick"  # dcc.Interval: a fresh camera token
+MY_TREE_CARD = "my-tree-card"
+MY_TREE_DAYS_LEFT = "my-tree-days-left"
+MY_TREE_TODAY = "my-tree-today"
+MY_TREE_SOIL = "my-tree-soil"
+MY_TREE_TEMP = "my-tree-temp"
+MY_TREE_CURSOR = "my-tree-cursor"          # dcc.Store: where the charts end (a hint; queries stay in the claim)
+MY_TREE_TICK = "my-tree-tick"              # dcc.Interval: new readings
+MY_TREE_TIMELAPSE = "my-tree-timelapse"
+MY_TREE_GALLERY = "my-tree-gallery"        # filled by assets/gallery.js
+
+
+def my_tree_switch(claim_id: int) -> str:
+    return f"my-tree-switch-{claim_id}"

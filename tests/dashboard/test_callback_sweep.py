@@ -180,7 +180,10 @@ def test_forged_ids_show_nothing_that_is_not_yours(dashboard, v, username):
     for dependency in server_callbacks(client):
         for body in requests_for(dependency, v):
             response = client.post("/_dash-update-component", json=body)
-            leaked = [m for m in markers if m in text_of(response)]
+            # cy's own "My tree" carries her tree 18's charts: there, readings are hers (test_customer.py checks whose).
+            page = {"id": "_pages_location", "property": "pathname", "value": "/my-tree"}
+            own = username == "cy" and page in body["inputs"]
+            leaked = [m for m in markers if m in text_of(response) and not (own and m == "bdata")]
             if response.status_code not in (200, 204) or leaked:
                 problems.append((leaked, response.status_code, dependency["output"][:60],
                                  json.dumps(body["inputs"] + body["state"])[:300]))

@@ -1,0 +1,1 @@
+"""Customer views: "My tree", built from the viewer's claims."""
