@@ -277,18 +277,7 @@ def hide(page, hidden: bool) -> None:
         document.dispatchEvent(new Event('visibilitychange')); }""", hidden)
 
 
-def relay_counts_polling_viewers() -> bool:
-    """Whether the relay has latest.jpg?watch=1 (a polling page counts as a viewer; branch i7-streams)."""
-    from streams.hub import Hub
-
-    return hasattr(Hub, "lease")  # the hub counts polling pages as viewers
-
-
-POLL = pytest.param("poll", marks=pytest.mark.xfail(
-    not relay_counts_polling_viewers(), reason="the relay here lacks latest.jpg?watch=1", strict=True))
-
-
-@pytest.mark.parametrize("mode", ["mjpeg", POLL])
+@pytest.mark.parametrize("mode", ["mjpeg", "poll"])
 def test_hiding_or_closing_the_page_sends_the_camera_back_to_idle(phone, dash_broker, mode):
     collector = Collector(dash_broker.url("orchard-simulator"), CMD)
     try:

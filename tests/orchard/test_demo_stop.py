@@ -57,5 +57,6 @@ def test_ctrl_c_while_a_viewer_watches_stops_quickly_and_quietly(tmp_path):
             demo.wait()
     assert demo.returncode == 0, rest[-3000:]
     assert "Traceback" not in rest and "CancelledError" not in rest, rest[-3000:]
-    assert took < 5, f"the demo took {took:.1f}s to stop"
+    # Structural: a watched live link used to hold the stop for 10 s (the servers' graceful timeouts).
+    assert took < 8, f"the demo took {took:.1f}s to stop"
     assert "demo stopped" in rest

@@ -17,15 +17,20 @@ ENDPOINTS = [
     f"/cameras/{CAMERA}/timelapse.mp4",
 ]
 
+# Made when a test runs, not at import: a token minted at collection expires in a long suite.
 BAD_TOKENS = {
-    "missing": (None, 401),
-    "garbage": ("not-a-token", 401),
-    "forged": (mint_camera_token("another-secret-that-is-long-enough-to-sign", [CAMERA], 600), 401),
-    "expired": (mint_camera_token(SECRET, [CAMERA], 60, now=1_000_000_000), 401),
-    "wrong audience": (jwt.encode({"aud": "orchard-session", "cams": [CAMERA], "exp": 4_000_000_000}, SECRET,
-                                  algorithm="HS256"), 401),
-    "other camera": (mint_camera_token(SECRET, ["cam-2"], 600), 403),
+    "missing": (lambda: None, 401),
+    "garbage": (lambda: "not-a-token", 401),
+    "forged": (lambda: mint_camera_token("another-secret-that-is-long-enough-to-sign", [CAMERA], 600), 401),
+    "expired": (lambda: mint_camera_token(SECRET, [CAMERA], 60, now=1_000_000_000), 401),
+    "wrong audience": (lambda: jwt.encode({"aud": "orchard-session", "cams": [CAMERA], "exp": 4_000_000_000},
+                                          SECRET, algorithm="HS256"), 401),
+    "other camera": (lambda: mint_camera_token(SECRET, ["cam-2"], 600), 403),
 }
+
+
+def bad_token(why: str) -> str | None:
+    return BAD_TOKENS[why][0]()
 
 
 @pytest.fixture
@@ -38,7 +43,7 @@ def relay_with_frame(relay, camera):
 
 @pytest.mark.parametrize("why", BAD_TOKENS)
 def test_bad_tokens_are_refused_on_every_camera_endpoint(relay_with_frame, why):
-    token, status = BAD_TOKENS[why]
+    token, status = bad_token(why), BAD_TOKENS[why][1]
     for path in ENDPOINTS:
         for how in ("header", "query", "cookie"):
             if token is None and how != "header":
@@ -66,8 +71,8 @@ def test_a_refused_stream_sends_no_frame(relay_with_frame):
 
 def test_the_list_needs_a_token(relay_with_frame):
     assert relay_with_frame.get("/cameras").status_code == 401
-    assert relay_with_frame.get("/cameras", BAD_TOKENS["expired"][0]).status_code == 401
-    assert relay_with_frame.get("/cameras", BAD_TOKENS["other camera"][0]).json()[0]["camera"] == "cam-2"
+    assert relay_with_frame.get("/cameras", bad_token("expired")).status_code == 401
+    assert relay_with_frame.get("/cameras", bad_token("other camera")).json()[0]["camera"] == "cam-2"
 
 
 @pytest.mark.parametrize("how", ["header", "query", "cookie"])
