@@ -45,6 +45,6 @@ def create_app(settings: Settings, *, relay: Relay | None = None, **relay_option
 
 
 def path_headers(path: str) -> dict[str, str]:
-    """A script polling latest.jpg from another origin must be able to read why it was refused."""
-    return CROSS_ORIGIN_HEADERS if path.endswith("/latest.jpg") else {}
+    """A script polling latest.jpg or listing snapshots from another origin must be able to read why it was refused."""
+    return CROSS_ORIGIN_HEADERS if path.endswith(("/latest.jpg", "/snapshots")) else {}
 

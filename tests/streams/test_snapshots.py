@@ -73,3 +73,13 @@ def test_retention_runs_at_start_up_and_keeps_recent_snapshots(tmp_path, start_r
     listed = relay.get(f"/cameras/{CAMERA}/snapshots", relay.token(), params={"start": 0}).json()
     assert [s["id"] for s in listed] == [recent]
     assert not (root / day_of(old)).exists()
+
+
+def test_a_gallery_on_another_origin_may_read_the_listing_and_its_refusals(relay):
+    """The demo's dashboard (another port, no proxy) lists snapshots from script with ?token=."""
+    listed = relay.http.get(f"/cameras/{CAMERA}/snapshots", params={"token": relay.token()})
+    assert listed.status_code == 200
+    assert listed.headers["access-control-allow-origin"] == "*"
+    refused = relay.http.get(f"/cameras/{CAMERA}/snapshots", params={"token": "not-a-token"})
+    assert refused.status_code == 401
+    assert refused.headers["access-control-allow-origin"] == "*"
