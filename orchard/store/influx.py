@@ -195,10 +195,7 @@ class InfluxStore(TimeSeriesStore):
         for result in self.influxql(statement):
             if self._series_of(result.get("tags")) != series:
                 continue
-            at = {name: i for i, name in enumerate(result["columns"])}
-            t, mean, low, high, count = (at[c] for c in ("time", "mean", "min", "max", "count"))
-            return [Bucket(int(row[t]), float(row[mean]), float(row[low]), float(row[high]), int(row[count]))
-                    for row in result.get("values") or ()]
+            return buckets_of(result)
         return []
 
     @staticmethod
@@ -275,3 +272,16 @@ class InfluxStore(TimeSeriesStore):
         if self._down:
             self._down = False
             log.info("InfluxDB at %s answers again", self.base_url)
+
+
+def buckets_of(result: Mapping[str, Any]) -> list[Bucket]:
+    """The buckets of one GROUP BY time() result; a row with a null aggregate is skipped.
+
+    InfluxDB 1.x can answer a bucket being written at that moment with a null min or max
+    beside a count; such a bucket is left out rather than failing the whole chart.
+    """
+    at = {name: i for i, name in enumerate(result["columns"])}
+    t, mean, low, high, count = (at[c] for c in ("time", "mean", "min", "max", "count"))
+    return [Bucket(int(row[t]), float(row[mean]), float(row[low]), float(row[high]), int(row[count]))
+            for row in result.get("values") or ()
+            if None not in (row[mean], row[low], row[high], row[count])]

@@ -253,3 +253,12 @@ def test_a_user_who_may_not_create_databases_still_writes_to_an_existing_one(aut
     with InfluxStore.from_url(f"influxdb://ingest:ingest-pw@127.0.0.1:{auth_influxd.port}/coop") as store:
         store.write([Reading("m", 6.0, T0, TAGS)])
         assert store.latest() == [Latest(Series.of("m", TAGS), T0, 6.0)]
+
+
+def test_a_bucket_answered_with_a_null_aggregate_is_left_out():
+    """InfluxDB 1.x sometimes answers a bucket being written with a null min: skip it, keep the rest."""
+    from orchard.store.influx import buckets_of
+
+    result = {"columns": ["time", "mean", "min", "max", "count"],
+              "values": [[0, 1.0, 0.5, 1.5, 2], [60_000, 2.0, None, 2.0, 1], [120_000, 3.0, 3.0, 3.0, 1]]}
+    assert [b.start_ms for b in buckets_of(result)] == [0, 120_000]
