@@ -84,6 +84,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     # Before Dash's own catch-all (added at start-up), which would answer every path with the app page.
     server.add_api_route("/{path:path}", page_or_404, methods=PAGE_METHODS, include_in_schema=False)
+
+    async def start_page(request: Request) -> Response:
+        return await page_or_404("", request)
+
+    # "/" too, ahead of Dash's own index route: every page gets its CSP with the inline scripts' hashes.
+    server.add_api_route("/", start_page, methods=PAGE_METHODS, include_in_schema=False)
+    server.router.routes.insert(0, server.router.routes.pop())
     # As the API's door (last added runs first): headers on every answer, the cross-site check, the body cap.
     server.add_middleware(BodyLimit, default=door.MAX_BODY_BYTES)
     server.add_middleware(CrossSiteGuard)

@@ -9,7 +9,7 @@ import httpx
 from tests.dashboard.conftest import DESKTOP, PASSWORD, log_in
 
 EVIL = "https://evil.example"
-PAGES = ("/farm", "/charts", "/devices", "/camera-wall", "/claims")
+PAGES = ("/", "/farm", "/charts", "/devices", "/camera-wall", "/claims")
 VIOLATIONS = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation",
@@ -61,12 +61,13 @@ def test_a_megabyte_callback_post_is_refused_before_dash_reads_it(dashboard):
 def test_pages_carry_the_security_headers(dashboard):
     client = dashboard.client("farmer-hill")
     relay = urlsplit(dashboard.env["ORCHARD_CAMERAS_URL"])
-    for path in ("/login", "/farm", "/_dash-layout", "/_dash-dependencies"):
+    for path in ("/", "/login", "/farm", "/_dash-layout", "/_dash-dependencies"):
         headers = client.get(path).headers
         assert headers.get("x-content-type-options") == "nosniff", path
         policy = headers.get("content-security-policy", "")
         assert "frame-ancestors 'none'" in policy, (path, policy)
     policy = client.get("/farm").headers["content-security-policy"]
+    assert client.get("/").headers["content-security-policy"] == policy  # Dash's own index route too
     assert f"{relay.scheme}://{relay.netloc}" in policy  # the relay's images may be on another origin
 
 
