@@ -22,11 +22,12 @@ from dash.backends._fastapi import reset_current_request, set_current_request
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from dashboard import login, paths, shell
+from dashboard import door, login, paths, shell
 from dashboard import services as dashboard_services
 from dashboard.services import Services
 from orchard.http_errors import install_error_handlers
 from orchard.settings import Settings
+from orchard.web import BodyLimit, CrossSiteGuard, SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +76,25 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             # Dash's first-request set-up (pages router, its title script) runs before the first page it serves.
             for setup in getattr(app.backend, "_before_request_funcs", ()):
                 setup()
-            return Response(app.index(), media_type="text/html", headers={"Cache-Control": "no-store"})
+            page_policy = door.policy(settings.cameras_url, app.csp_hashes())  # after set-up: its scripts count
+            return Response(app.index(), media_type="text/html",
+                            headers={"Cache-Control": "no-store", "Content-Security-Policy": page_policy})
         finally:
             reset_current_request(token)
 
     # Before Dash's own catch-all (added at start-up), which would answer every path with the app page.
     server.add_api_route("/{path:path}", page_or_404, methods=PAGE_METHODS, include_in_schema=False)
+
+    async def start_page(request: Request) -> Response:
+        return await page_or_404("", request)
+
+    # "/" too, ahead of Dash's own index route: every page gets its CSP with the inline scripts' hashes.
+    server.add_api_route("/", start_page, methods=PAGE_METHODS, include_in_schema=False)
+    server.router.routes.insert(0, server.router.routes.pop())
+    # As the API's door (last added runs first): headers on every answer, the cross-site check, the body cap.
+    server.add_middleware(BodyLimit, default=door.MAX_BODY_BYTES)
+    server.add_middleware(CrossSiteGuard)
+    server.add_middleware(SecurityHeaders, headers=door.headers(settings.cameras_url))
     install_error_handlers(server, realm="orchard")  # last: the shared answer to errors wraps Dash's middlewares too
     return server
 

@@ -12,6 +12,7 @@ from orchard.auth.setup import proxy_options
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from orchard.registry.migrate import upgrade
+from orchard.web.server import HEADER_TIMEOUT_S, protocol
 
 log = logging.getLogger("dashboard")
 
@@ -20,7 +21,9 @@ log = logging.getLogger("dashboard")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=8083, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-def command(host: str, port: int) -> None:
+@click.option("--header-timeout", default=HEADER_TIMEOUT_S, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a client may take to send a request's headers before it is disconnected.")
+def command(host: str, port: int, header_timeout: float) -> None:
     """Serve the dashboard: farmers' overview, charts, devices, cameras and claims; customers' trees.
 
     Needs ORCHARD_SECRET_KEY (the same as the API's, so one login serves both); the
@@ -41,4 +44,4 @@ def command(host: str, port: int) -> None:
         log.warning("listening on %s without ORCHARD_PUBLIC_URL: the session cookie is Secure only for "
                     "requests that arrive over https (directly or from ORCHARD_TRUSTED_PROXIES)", host)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-                timeout_graceful_shutdown=5, **proxy_options(settings))
+                timeout_graceful_shutdown=5, http=protocol(header_timeout), **proxy_options(settings))

@@ -1,7 +1,7 @@
 """Regenerate the README's screenshots from a running demo: the farmer's overview and the customer's phone.
 
   ./run demo --dashboard-port 8083        (in another terminal)
-  python docs/screenshots.py --url http://127.0.0.1:8083
+  .venv/bin/python docs/screenshots.py --url http://127.0.0.1:8083
 
 Drives Debian's Chromium (/usr/bin/chromium) through Playwright; nothing is downloaded.
 Writes docs/img/farmer-overview.png (1366x900) and docs/img/customer-phone.png (390x844, 2x).

@@ -52,9 +52,12 @@ class WebServer:
         """`on_stop` runs before the server stops: it ends what would hold shutdown up (open streams)."""
         import uvicorn
 
+        from orchard.web.server import protocol
+
         # No proxy in front of the demo: X-Forwarded-For must not pick a client's address (login throttle).
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                lifespan="on", timeout_graceful_shutdown=3, proxy_headers=False)
+                                lifespan="on", timeout_graceful_shutdown=3, proxy_headers=False,
+                                http=protocol())  # slow-loris: heads must arrive in time, as in production
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=name, daemon=True)
         self.on_stop = on_stop

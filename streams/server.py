@@ -1,10 +1,7 @@
 """The relay's uvicorn: request heads must arrive in time, and a stop ends open streams at once, quietly.
 
-uvicorn (0.54) has a keep-alive timeout but none for a request's head: a client that
-connects and sends nothing, or sends its headers a byte a minute (slow-loris), is held
-forever. `TimelyHttpToolsProtocol` closes such a connection `header_timeout_s` after
-its first byte (or after it opened). Request bodies need no timeout here: the relay
-serves only GET and never reads one.
+The head timeout and the abort are orchard.web.server's `TimelyHttpToolsProtocol`, which
+every web service runs. Request bodies need no timeout here: the relay serves only GET.
 
 At a stop, uvicorn waits for every response to finish, then cancels the rest with a
 traceback each; an MJPEG stream to a phone that stopped reading never finishes. So a
@@ -16,78 +13,14 @@ left: no traceback. The same abort is offered to the app as the ASGI extension
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-# TimelyHttpToolsProtocol extends uvicorn's HttpToolsProtocol (its cycle, scope, loop, transport and
-# callbacks): pinned in pyproject.toml, checked by tests/streams/test_framework_internals.py.
-TESTED_UVICORN = ("0.54",)
-HEADER_TIMEOUT_S = 10.0
-STOP_GRACE_S = 0.5
-ABORT = "orchard.abort"
-
-
-class TimelyHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, closing connections whose request head takes too long."""
-
-    header_timeout_s = HEADER_TIMEOUT_S
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._head_timer: asyncio.TimerHandle | None = None
-        self._arm_head_timer()
-
-    def _arm_head_timer(self) -> None:
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.header_timeout_s, self._head_too_slow)
-
-    def _disarm_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_too_slow(self) -> None:
-        self._head_timer = None
-        if not self.transport.is_closing():
-            self.transport.close()
-
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._arm_head_timer()  # the next request on a kept-alive connection has begun
-        extensions = cast(dict[str, Any], self.scope.setdefault("extensions", {}))
-        extensions[ABORT] = self._abort
-
-    def _abort(self) -> None:
-        """Drop the connection now, unsent bytes and all: uvicorn then treats the client as gone."""
-        if not self.transport.is_closing():
-            self.transport.abort()
-
-    def shutdown(self) -> None:
-        super().shutdown()
-        if self.cycle is not None and not self.cycle.response_complete:
-            self.loop.call_later(STOP_GRACE_S, self._abort_if_busy)
-
-    def _abort_if_busy(self) -> None:
-        if self.cycle is not None and not self.cycle.response_complete:
-            self._abort()
-
-    def on_headers_complete(self) -> None:
-        self._disarm_head_timer()
-        super().on_headers_complete()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_head_timer()
-        super().connection_lost(exc)
-
-
-def protocol(header_timeout_s: float) -> type[TimelyHttpToolsProtocol]:
-    return type("TimelyHttpToolsProtocol", (TimelyHttpToolsProtocol,), {"header_timeout_s": header_timeout_s})
+from orchard.web.server import ABORT, HEADER_TIMEOUT_S, STOP_GRACE_S, TESTED_UVICORN, TimelyHttpToolsProtocol, protocol
 
 
 class RelayServer(uvicorn.Server):
@@ -117,3 +50,7 @@ def server_config(app, host: str, port: int, header_timeout_s: float = HEADER_TI
     """How the relay runs under uvicorn, in production and in tests alike (`options`: the proxy's, say)."""
     return uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
                           timeout_graceful_shutdown=5, http=protocol(header_timeout_s), **options)
+
+
+__all__ = ["ABORT", "HEADER_TIMEOUT_S", "STOP_GRACE_S", "TESTED_UVICORN", "RelayServer", "TimelyHttpToolsProtocol",
+           "protocol", "server_config"]

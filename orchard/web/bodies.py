@@ -50,19 +50,25 @@ class BodyLimit:
             await _refuse(send, BodyTooLarge(limit))  # before routing, auth or any use of the body
             return
         received = 0
-        started = False
+        started = refused = False
 
         async def capped_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    refused = True
                     raise BodyTooLarge(limit)
             return message
 
         async def watched_send(message: Message) -> None:
             nonlocal started
+            if refused:  # an app that swallowed BodyTooLarge (Dash answers 500): the 413 goes out instead
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _refuse(send, BodyTooLarge(limit))
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 

@@ -104,7 +104,8 @@ def test_the_wall_shows_each_pictures_age_and_marks_old_ones(open_page, devices,
     log_in(page, "farmer-hill")
     page.goto("/camera-wall")
     wait_for_images(page, 2)
-    page.wait_for_function("document.querySelectorAll('.orchard-wall-age:not(:empty)').length === 2", timeout=20_000)
+    page.wait_for_function("() => document.querySelectorAll('.orchard-wall-age:not(:empty)').length === 2",
+                           timeout=20_000)
     ages = page.evaluate("[...document.querySelectorAll('.orchard-wall-card')].map(c => "
                          "[c.querySelector('.orchard-wall-age').textContent, c.classList.contains('stale')])")
     assert ages[0] == ["just now", False]

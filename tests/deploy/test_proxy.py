@@ -97,6 +97,13 @@ def test_the_proxy_refuses_a_declared_body_over_7_mb_itself(proxy, request):
     assert response.text == "the request body is larger than the API accepts"  # Caddy's words: the API never saw it
 
 
+def test_the_proxy_refuses_a_megabyte_for_the_dashboard_itself(proxy):
+    response = httpx.post(f"{proxy}/_dash-update-component", content=b"x" * (1024 * 1024),
+                          headers={"Content-Type": "application/json"})
+    assert response.status_code == 413, response.text
+    assert response.text == "the request body is larger than the dashboard accepts"  # the dashboard never saw it
+
+
 def test_caddy_accepts_the_file_as_shipped(tmp_path):
     checked = subprocess.run([require("caddy"), "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
                              capture_output=True, text=True, timeout=60, env={"HOME": str(tmp_path)})
