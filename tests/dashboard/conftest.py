@@ -232,7 +232,9 @@ def devices(dash_broker) -> Iterator[Devices]:
     units.close()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main
+# thread while it is started, and later packages' asyncio.run() calls fail beside it.
+@pytest.fixture(scope="package")
 def chromium() -> Iterator:
     """Debian's Chromium driven by Playwright (no browser is downloaded)."""
     require("chromium")
