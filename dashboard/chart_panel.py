@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import dash
@@ -22,6 +22,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dashboard import figures, guard, i18n, ids, readings, timefmt
 from dashboard.i18n import t
 from dashboard.readings import MAX_POINTS, Scope, Subject
+from orchard import times
 from orchard.auth.policy import Viewer
 from orchard.store.base import BUCKET_WIDTHS_MS
 
@@ -35,6 +36,8 @@ METRIC = re.compile(r"[a-z][a-z0-9_]{0,63}")
 SEASON_START = (3, 1)
 X_RANGE = re.compile(r"xaxis\d*\.range\[0\]")
 X_AUTORANGE = re.compile(r"xaxis\d*\.autorange")  # the growing season counts from 1 March, farm time
+MAX_SPAN_MS = MAX_POINTS * BUCKET_WIDTHS_MS[-1]  # a chart's worth of the widest buckets (~9.6 years)
+LATEST_MS = times.to_ms(times.LATEST)
 
 
 def panel(subjects: list[dict], subject: str | None, lang: str, *, show_subjects: bool = True) -> html.Div:
@@ -94,7 +97,7 @@ def draw(viewer: Viewer, subject, metrics, range_key, custom, relayout):
         if zoomed is None:
             return no_update, no_update
         if isinstance(zoomed, tuple):
-            start_ms, end_ms = zoomed
+            start_ms, end_ms = clamp_span(*zoomed)
             live = end_ms >= now_ms - LIVE_MS
     width, data = readings.query(scope, metrics, start_ms, end_ms)
     if live:  # only complete buckets: the timer adds each one as it completes
@@ -195,19 +198,32 @@ def span(scope: Scope, range_key, custom, now_ms: int) -> tuple[int, int, bool]:
         return now_ms - RANGES[range_key], now_ms, True
     zone = timefmt.zone(scope.timezone)
     if range_key == "custom" and isinstance(custom, list) and len(custom) == 2 and all(custom):
-        try:
-            first, last = (date.fromisoformat(str(day)[:10]) for day in custom)
-        except ValueError:
-            first, last = date.max, date.min  # not dates: fall through to the default range
-        if first <= last:
-            start = datetime.combine(first, datetime.min.time(), zone)
-            end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
-            return _ms(start), min(_ms(end), now_ms), _ms(end) >= now_ms
+        days = _days(custom)
+        if days is not None and days[0] <= days[1]:
+            start = datetime.combine(days[0], datetime.min.time(), zone)
+            end = datetime.combine(days[1] + timedelta(days=1), datetime.min.time(), zone)
+            start_ms, end_ms = clamp_span(_ms(start), min(_ms(end), now_ms))
+            return start_ms, end_ms, _ms(end) >= now_ms
     if range_key == "season":
         today = datetime.fromtimestamp(now_ms / 1000, zone)
         year = today.year if (today.month, today.day) >= SEASON_START else today.year - 1
         return _ms(datetime(year, *SEASON_START, tzinfo=zone)), now_ms, True
     return now_ms - RANGES["24h"], now_ms, True
+
+
+def clamp_span(start_ms: int, end_ms: int) -> tuple[int, int]:
+    """[start, end) inside the years orchard/times.py reads, and at most MAX_SPAN_MS long (kept at its end)."""
+    end_ms = min(max(end_ms, 0), LATEST_MS)
+    return min(max(start_ms, end_ms - MAX_SPAN_MS, 0), end_ms), end_ms
+
+
+def _days(custom: list) -> tuple[date, date] | None:
+    """The picker's two days, read by orchard/times.py (so within 1970 to 9998); None if either is not one."""
+    try:
+        first, last = (times.parse_instant(str(day)[:10], "day") for day in custom)
+    except ValueError:  # orchard.errors.Invalid: not a day, or outside the years
+        return None
+    return (first.date(), last.date()) if first and last else None
 
 
 def zoom_span(relayout, tz: str) -> tuple[int, int] | str | None:
@@ -225,18 +241,27 @@ def zoom_span(relayout, tz: str) -> tuple[int, int] | str | None:
         low, high = whole
     try:
         start, end = (_from_local(value, tz) for value in (low, high))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, OSError):  # forged: not a time, or past what a clock holds
         return None
     return (start, end) if start < end else None
 
 
 def _from_local(value, tz: str) -> int:
-    """Epoch ms of a Plotly axis value ("2026-11-30 12:00:00.5" or ms), read as the farm's wall clock."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        local = datetime.fromtimestamp(value / 1000, UTC).replace(tzinfo=None)
+    """Epoch ms of a Plotly axis value ("2026-11-30 12:00:00.5" or ms), read as the farm's wall clock.
+
+    Read by orchard/times.py, so only the years 1970 to 9998; anything else is ValueError.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"not an axis value: {type(value).__name__}")
+    if isinstance(value, str):
+        moment = times.parse_instant(value[:26], "zoom")
+    elif 0 <= value <= LATEST_MS:  # NaN fails both comparisons
+        moment = times.from_ms(int(value))
     else:
-        local = datetime.fromisoformat(str(value)[:26].strip())
-    return _ms(local.replace(tzinfo=timefmt.zone(tz)))
+        raise ValueError("zoom: outside the years 1970 to 9998")
+    if moment is None:
+        raise ValueError("zoom: empty")
+    return _ms(moment.replace(tzinfo=timefmt.zone(tz)))
 
 
 def _local_range(scope: Scope, start_ms: int, end_ms: int) -> list[str]:

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from dashboard import services
 from dashboard.device_status import Health, judge
 from orchard.auth.policy import Viewer
-from orchard.registry.models import Claim, ClaimStatus, Device, Farm, Plot, Tree
+from orchard.registry import access
+from orchard.registry.models import Claim, Device, Farm, Plot, Tree
 
 CONDITIONS = ("air_temp_c", "air_humidity_pct", "soil_moisture_pct", "soil_temp_c")
 HEALTH_RANK = {"offline": 0, "stale": 1, "unknown": 2, "online": 3}  # a tree shows its worst device
@@ -94,8 +95,7 @@ def farm_overview(viewer: Viewer, farm_id: object, now_ms: int | None = None) ->
             .where(Tree.farm_id == farm_id).order_by(Tree.plot_id, Tree.label)))
         claimed = set(session.scalars(
             select(Claim.tree_id).join(Tree, Claim.tree_id == Tree.id)
-            .where(Tree.farm_id == farm_id, Claim.status == ClaimStatus.ACTIVE, Claim.starts_at <= now,
-                   Claim.ends_at > now)))
+            .where(Tree.farm_id == farm_id, access.in_force(now))))
         devices = list(session.execute(
             select(Device.id, Device.tree_id, Device.plot_id, Tree.plot_id)
             .outerjoin(Tree, Device.tree_id == Tree.id)

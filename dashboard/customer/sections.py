@@ -139,13 +139,24 @@ def _hour_end(moment: datetime) -> int:
 def timelapse(claim: TreeClaim, base: str, token: str | None, now: datetime, lang: str) -> html.Section:
     """The season so far as an H.264 video from the relay; fetched only when played (preload=none)."""
     title = html.H2(t("customer.timelapse.title", lang))
-    if not claim.cameras or token is None or claim.window is None:
+    src = timelapse_src(claim, base, token, now)
+    if src is None:
         return html.Section([title, html.P(t("customer.timelapse.none", lang))], className="my-tree__section")
+    fresh: dict[str, Any] = {"data-src": src}  # my_tree refreshes data-src with each new token
+    video = html.Video(src=src, controls=True, preload="none", id=ids.MY_TREE_TIMELAPSE, playsInline=True, **fresh)
+    return html.Section([title, video], className="my-tree__section")
+
+
+def timelapse_src(claim: TreeClaim, base: str, token: str | None, now: datetime) -> str | None:
+    if not claim.cameras or token is None or claim.window is None:
+        return None
     start = int(claim.window.start.timestamp() * 1000)
     end = max(start + 1, _hour_end(min(now, claim.window.end)))
-    src = f"{base}/{claim.cameras[0]}/timelapse.mp4?token={token}&start={start}&end={end}"
-    video = html.Video(src=src, controls=True, preload="none", id=ids.MY_TREE_TIMELAPSE, playsInline=True)
-    return html.Section([title, video], className="my-tree__section")
+    return f"{base}/{claim.cameras[0]}/timelapse.mp4?token={token}&start={start}&end={end}"
+
+
+def gallery_list(base: str, camera: str, token: str) -> str:
+    return f"{base}/{camera}/snapshots?token={token}"
 
 
 def gallery_windows(claim: TreeClaim, now: datetime, days: int = GALLERY_DAYS) -> list[list[int]]:
@@ -170,7 +181,7 @@ def gallery(claim: TreeClaim, base: str, token: str | None, now: datetime, lang:
     if not claim.cameras or token is None or not windows:
         return html.Section([title, html.P(t("customer.gallery.none", lang))], className="my-tree__section")
     attributes: dict[str, Any] = {
-        "data-list": f"{base}/{claim.cameras[0]}/snapshots?token={token}",
+        "data-list": gallery_list(base, claim.cameras[0], token),
         "data-token": token, "data-windows": json.dumps(windows), "data-tz": claim.timezone,
         "data-lang": lang, "data-empty": t("customer.gallery.none", lang),
         "data-unreachable": t("customer.gallery.unreachable", lang),

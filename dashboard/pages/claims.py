@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from dashboard import guard, i18n, ids, paths, services, timefmt
 from dashboard.i18n import t
 from orchard.auth.policy import Viewer
+from orchard.registry import access
 from orchard.registry.models import Claim, ClaimStatus, Farm, Tree
 
 STATUS_COLOURS = {"active": "green", "pending": "yellow", "ended": "gray", "cancelled": "red"}
@@ -27,16 +28,15 @@ def layout(viewer: Viewer, **_query) -> html.Div:
     now = datetime.now(UTC)
     rows = []
     with svc.reading() as session:
-        query = (select(Claim).join(Tree, Claim.tree_id == Tree.id)
+        query = (select(Claim, access.in_force(now)).join(Tree, Claim.tree_id == Tree.id)
                  .options(joinedload(Claim.user), joinedload(Claim.tree).joinedload(Tree.farm))
                  .order_by(Tree.farm_id, Claim.ends_at.desc()))
         if farms is not None:
             query = query.where(Tree.farm_id.in_(farms))
-        for claim in session.scalars(query):
+        for claim, in_force in session.execute(query).unique():
             farm: Farm = claim.tree.farm
             if not svc.policy.sees_claim(viewer, claim.user_id, farm.id):
                 continue
-            in_force = claim.status == ClaimStatus.ACTIVE and claim.starts_at <= now < claim.ends_at
             left = math.ceil((claim.ends_at - now).total_seconds() / 86400) if in_force else None
             status = claim.status.value if claim.status != ClaimStatus.ACTIVE or claim.ends_at > now else "ended"
             rows.append(dmc.TableTr([  # what a farmer looks for first comes first: on a phone the rest scrolls

@@ -22,9 +22,8 @@ from orchard.auth.policy import Viewer
 
 WATCH_MS = 30_000  # how soon an open page notices its claim ended (or its first readings came)
 TICK_MS = 60_000  # new readings: only what is newer than the charts already hold
-CAMERA_TOKEN_MS = 300_000  # a fresh camera token, well before the last one expires
-CAMERA_TOKEN_TTL_S = 900
-ARCHIVE_TOKEN_TTL_S = 6 * 3600  # gallery and timelapse links on a page left open for an afternoon
+CAMERA_TOKEN_MS = 300_000  # a fresh camera token for every link, well before the last one expires
+CAMERA_TOKEN_TTL_S = 900  # one short token for live, gallery and timelapse: it opens the live camera too
 
 
 def now_utc() -> datetime:
@@ -60,10 +59,9 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
         return [html.Div([sections.state_message(claim, lang), sections.tree_card(claim, lang)],
                          className="my-tree__grid")]
     base = services.get().cameras_url
-    live_token = _token(viewer, claim, CAMERA_TOKEN_TTL_S)
-    archive_token = _token(viewer, claim, ARCHIVE_TOKEN_TTL_S)
-    parts: list[Component] = [sections.camera(claim, base, live_token, lang)]
-    if live_token is not None:
+    token = _token(viewer, claim, CAMERA_TOKEN_TTL_S)
+    parts: list[Component] = [sections.camera(claim, base, token, lang)]
+    if token is not None:
         parts.append(dcc.Interval(id=ids.MY_TREE_CAMERA_TICK, interval=CAMERA_TOKEN_MS))
     parts.append(sections.tree_card(claim, lang))
     scope = season.claim_scope(viewer, claim) if claim.state == ClaimState.IN_FORCE else None
@@ -75,8 +73,8 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
                   dcc.Store(id=ids.MY_TREE_CURSOR, data=cursor),
                   dcc.Interval(id=ids.MY_TREE_TICK, interval=TICK_MS)]
     if claim.cameras:  # without a camera the card above says so once
-        parts += [sections.timelapse(claim, base, archive_token, now, lang),
-                  sections.gallery(claim, base, archive_token, now, lang)]
+        parts += [sections.timelapse(claim, base, token, now, lang),
+                  sections.gallery(claim, base, token, now, lang)]
     return [html.Div(parts, className="my-tree__grid")]
 
 
@@ -133,6 +131,37 @@ def refresh_camera_token(viewer: Viewer, _tick, memo):
         raise PreventUpdate  # the claim ended: watch_claim replaces the page
     attributes = sections.camera_attributes(services.get().cameras_url, claim.cameras[0], token)
     return attributes["data-mjpeg"], attributes["data-latest"]
+
+
+def _fresh_token(viewer: Viewer, memo) -> tuple[TreeClaim, str]:
+    claim = _mine(viewer, memo, now_utc())
+    token = _token(viewer, claim, CAMERA_TOKEN_TTL_S) if claim else None
+    if claim is None or token is None:
+        raise PreventUpdate  # the claim ended: watch_claim replaces the page
+    return claim, token
+
+
+@dash.callback(Output(ids.MY_TREE_TIMELAPSE, "data-src"),
+               Input(ids.MY_TREE_CAMERA_TICK, "n_intervals"), State(ids.MY_TREE_CLAIM, "data"),
+               prevent_initial_call=True)
+@guard.guarded(roles=guard.CUSTOMERS)
+def refresh_timelapse_token(viewer: Viewer, _tick, memo):
+    """The video's link with a fresh token; assets/gallery.js swaps it in while the video is not playing."""
+    claim, token = _fresh_token(viewer, memo)
+    src = sections.timelapse_src(claim, services.get().cameras_url, token, now_utc())
+    if src is None:
+        raise PreventUpdate
+    return src
+
+
+@dash.callback(Output(ids.MY_TREE_GALLERY, "data-list"), Output(ids.MY_TREE_GALLERY, "data-token"),
+               Input(ids.MY_TREE_CAMERA_TICK, "n_intervals"), State(ids.MY_TREE_CLAIM, "data"),
+               prevent_initial_call=True)
+@guard.guarded(roles=guard.CUSTOMERS)
+def refresh_gallery_token(viewer: Viewer, _tick, memo):
+    """The gallery's links with a fresh token (assets/gallery.js updates them without listing again)."""
+    claim, token = _fresh_token(viewer, memo)
+    return sections.gallery_list(services.get().cameras_url, claim.cameras[0], token), token
 
 
 @dash.callback(Output(ids.MY_TREE_SOIL, "extendData"), Output(ids.MY_TREE_TEMP, "extendData"),

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from dashboard import chart_panel, guard, i18n, ids, paths, services, timefmt
 from dashboard.i18n import t
 from orchard.auth.policy import Viewer
-from orchard.registry.models import Claim, ClaimStatus, Tree
+from orchard.registry import access
+from orchard.registry.models import Claim, Tree
 
 
 @guard.guarded_page(roles=guard.STAFF)
@@ -30,9 +31,8 @@ def layout(viewer: Viewer, tree_id: str = "", **_query) -> html.Div:
         if tree is None:
             return not_found
         farm, plot = tree.farm, tree.plot
-        claim = session.scalar(select(Claim).where(
-            Claim.tree_id == tree.id, Claim.status == ClaimStatus.ACTIVE, Claim.starts_at <= now,
-            Claim.ends_at > now).order_by(Claim.starts_at))
+        claim = session.scalar(select(Claim).where(Claim.tree_id == tree.id, access.in_force(now))
+                               .order_by(Claim.starts_at))
         owner = (claim.user.display_name or claim.user.username) if claim else None
         facts = [
             (t("farmer.tree.variety", lang), tree.variety or "–"),

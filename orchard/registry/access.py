@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from orchard.registry.models import (
@@ -46,13 +46,14 @@ def _moment(at: datetime | None) -> datetime:
     return at
 
 
+def in_force(at: datetime | None = None) -> ColumnElement[bool]:
+    """SQL condition on Claim: active and starts_at <= at < ends_at (now if None), the one rule of who holds a tree."""
+    at = _moment(at)
+    return and_(Claim.status == ClaimStatus.ACTIVE, Claim.starts_at <= at, Claim.ends_at > at)
+
+
 def _claims_in_force(user: User, at: datetime) -> Select[Claim]:
-    return select(Claim).where(
-        Claim.user_id == user.id,
-        Claim.status == ClaimStatus.ACTIVE,
-        Claim.starts_at <= at,
-        Claim.ends_at > at,
-    )
+    return select(Claim).where(Claim.user_id == user.id, in_force(at))
 
 
 def _farms_of(user: User) -> Select[tuple[str]]:

@@ -8,6 +8,7 @@ The dashboard and the relay sit behind one origin (tests/dashboard/front.py), as
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -310,3 +311,60 @@ def test_the_first_page_a_fresh_dashboard_serves_carries_the_scripts_and_styles(
             assert f"/assets/{asset}" in page.text, asset
     finally:
         fresh.stop()
+
+
+TOKEN_TTL_S = 900  # dashboard/README.md: camera tokens live 15 minutes
+
+
+def _links_with_tokens(page) -> list[str]:
+    """Every attribute value on the page that carries a camera token (URLs, and the gallery's data-token)."""
+    return page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(el => [...el.attributes]
+        .filter(a => a.value.includes('token=') || a.name === 'data-token')
+        .map(a => a.name === 'data-token' ? 'data-token?token=' + a.value : a.value))""")
+
+
+def _expiries(links: list[str]) -> dict[str, float]:
+    """Seconds until each link's token expires, checked with the dashboard's secret."""
+    import re
+
+    import jwt
+
+    from orchard.auth.camera_tokens import CAMERA_AUDIENCE
+    from tests.dashboard.conftest import SECRET
+
+    left = {}
+    for link in links:
+        for token in re.findall(r"token=([A-Za-z0-9_.\-]+)", link):
+            claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience=CAMERA_AUDIENCE)
+            left[link] = claims["exp"] - time.time()
+    return left
+
+
+def test_every_camera_link_on_my_tree_expires_within_15_minutes_and_is_refreshed(phone, customers):
+    """The live camera, the timelapse and the gallery share one 15-minute token, renewed while the page is open."""
+    page = phone()
+    log_in(page, "eve")
+    page.clock.install()  # lets the test move the page's timers on by five minutes
+    page.goto("/my-tree")
+    page.wait_for_function("() => document.querySelector('.orchard-gallery[data-count]')")
+    links = _links_with_tokens(page)
+    for kind in ("timelapse.mp4", "/snapshots?", "data-token", "latest.jpg"):
+        assert any(kind in link for link in links), (kind, links)
+    left = _expiries(links)
+    assert left and max(left.values()) <= TOKEN_TTL_S + 5, left
+    before = (page.get_attribute("#my-tree-timelapse", "data-src"),
+              page.get_attribute("#my-tree-gallery", "data-token"))
+    time.sleep(1.1)  # a token minted in another second differs from the first
+    page.clock.run_for(301_000)  # the camera tick: fresh links for the camera, the video and the gallery
+    page.wait_for_function("""([src, token]) => document.querySelector('#my-tree-timelapse').dataset.src !== src
+        && document.querySelector('#my-tree-gallery').dataset.token !== token""", arg=list(before))
+    page.wait_for_function("""() => { const g = document.querySelector('#my-tree-gallery');
+        const imgs = [...g.querySelectorAll('img')];
+        return imgs.length > 0 && imgs.every(i => i.naturalWidth > 0)
+            && [...g.querySelectorAll('a')].every(a => a.href.includes(g.dataset.token)); }""")
+    video = page.get_attribute("#my-tree-timelapse", "src")
+    assert video == page.get_attribute("#my-tree-timelapse", "data-src") and video != before[0]
+    answer = page.evaluate("src => fetch(src).then(r => [r.status, r.headers.get('content-type')])", video)
+    assert answer == [200, "video/mp4"], answer
+    fresh = _expiries(_links_with_tokens(page))
+    assert max(fresh.values()) <= TOKEN_TTL_S + 5, fresh

@@ -14,9 +14,10 @@ from orchard.registry.access import (
     active_claims,
     cameras_visible_to,
     claim_window,
+    in_force,
     visible_tree_ids,
 )
-from orchard.registry.models import Tree, User
+from orchard.registry.models import Claim, Tree, User
 from orchard.registry.orchards import create_camera, create_device, create_farm, create_tree
 from orchard.registry.people import create_claim, create_user
 
@@ -157,3 +158,21 @@ def test_an_unknown_tree_has_no_window_even_for_an_admin(session, orchard):
 def test_times_must_say_their_zone(session, orchard):
     with pytest.raises(ValueError, match="naive"):
         visible_tree_ids(session, orchard.users["active"], datetime(2025, 6, 15, 12))
+
+
+def test_in_force_is_the_rule_of_claims_as_a_query_and_a_column(session, orchard):
+    """Active and starts_at <= at < ends_at, whoever holds it (inactive users' claims too: the caller decides)."""
+    from sqlalchemy import select
+
+    def holders(at):
+        query = select(User.username).join(Claim, Claim.user_id == User.id).where(in_force(at))
+        return sorted(session.scalars(query))
+
+    assert holders(NOW) == ["active", "inactive", "other-tree"]
+    assert holders(SPRING) == ["active", "inactive", "other-tree"]  # from its first moment
+    assert holders(AUTUMN) == ["future"]  # until just before its end
+    assert holders(LAST_YEAR[0]) == ["expired"]
+    flags = dict(session.execute(select(User.username, in_force(NOW)).join(Claim, Claim.user_id == User.id)).all())
+    assert flags["active"] and not flags["pending"] and not flags["ended"] and not flags["future"]
+    with pytest.raises(ValueError, match="naive"):
+        in_force(datetime(2025, 6, 15, 12))
