@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchard.registry.models import Camera, Device
+from orchard.registry.models import Camera, Device, Farm
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +26,17 @@ class CameraAssignments:
         self.refresh_s = refresh_s
         self.retry_s = retry_s
         self._owners: dict[str, tuple[str, str]] = {}
+        self._zones: dict[str, str] = {}  # camera -> its farm's IANA time zone, for burned-in times
         self._read_at = float("-inf")
         self._failing = False
 
     def owner(self, camera: str) -> tuple[str, str] | None:
         """(farm, device) the registry assigns `camera` to, or None."""
         return self._owners.get(camera)
+
+    def zone(self, camera: str) -> str:
+        """The time zone of the farm `camera` hangs on (UTC when unknown)."""
+        return self._zones.get(camera, "UTC")
 
     def allows(self, camera: str, farm: str, device: str) -> bool:
         return self._owners.get(camera) == (farm, device)
@@ -44,7 +49,8 @@ class CameraAssignments:
     def refresh(self) -> bool:
         """Read the registry again (blocking: run it off the event loop); True if anything changed."""
         self._read_at = time.monotonic()
-        query = (select(Camera.id, Device.farm_id, Device.id).join(Device, Camera.device_id == Device.id)
+        query = (select(Camera.id, Device.farm_id, Device.id, Farm.timezone)
+                 .join(Device, Camera.device_id == Device.id).join(Farm, Device.farm_id == Farm.id)
                  .where(Device.revoked_at.is_(None)))
         try:
             with self.sessions() as session:
@@ -58,7 +64,8 @@ class CameraAssignments:
         if self._failing:
             log.info("registry readable again: %d cameras assigned", len(rows))
             self._failing = False
-        owners = {camera: (farm, device) for camera, farm, device in rows}
+        owners = {camera: (farm, device) for camera, farm, device, _ in rows}
+        self._zones = {camera: zone or "UTC" for camera, _, _, zone in rows}
         changed = owners != self._owners
         self._owners = owners
         return changed

@@ -1,8 +1,9 @@
 """Timelapse videos from the archive, the one place frames are re-encoded.
 
-Each snapshot gets its time burned in (UTC), frames are scaled to at most 1280 pixels
-wide, and the video is cached on disk by camera, the span of snapshots it covers,
-their count and the fps: asking again is instant until a newer snapshot arrives.
+Each snapshot gets its time burned in (on its farm's clock, with the UTC offset), frames
+are scaled to at most 1280 pixels wide, and the video is cached on disk by camera, the
+span of snapshots it covers, their count, the fps and the time zone: asking again is
+instant until a newer snapshot arrives.
 Encoding runs on its own thread, one video at a time. To keep that one encoder fair,
 the fps is rounded to a few values and the range outward to a step that grows with its
 length (so near requests share a video), each viewer may wait for one video being built
@@ -17,7 +18,9 @@ import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import cv2
 import numpy as np
@@ -63,9 +66,18 @@ def evenly(snapshots: list[Snapshot], limit: int) -> list[Snapshot]:
     return [snapshots[round(i * step)] for i in range(limit)]
 
 
-def stamp(image: np.ndarray, ms: int) -> None:
+def local_time(ms: int, zone: str = "UTC") -> str:
+    """A snapshot's time on its farm's clock, with the offset: 2026-11-30 14:05:00 UTC+0800."""
+    try:
+        tz: tzinfo = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = UTC
+    return datetime.fromtimestamp(ms / 1000, tz).strftime("%Y-%m-%d %H:%M:%S UTC%z")
+
+
+def stamp(image: np.ndarray, ms: int, zone: str = "UTC") -> None:
     """Burn the snapshot's time into the bottom-left corner, legible on light and dark scenes."""
-    text = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ms / 1000))
+    text = local_time(ms, zone)
     height, width = image.shape[:2]
     scale = max(0.4, width / 1280)
     origin = (int(12 * scale), height - int(14 * scale))
@@ -74,7 +86,7 @@ def stamp(image: np.ndarray, ms: int) -> None:
     cv2.putText(image, text, origin, font, scale, (255, 255, 255), max(1, int(2 * scale)), cv2.LINE_AA)
 
 
-def encode(snapshots: list[Snapshot], out: Path, fps: int, fourcc: str) -> int:
+def encode(snapshots: list[Snapshot], out: Path, fps: int, fourcc: str, zone: str = "UTC") -> int:
     """Write the video to `out` (via a temporary file) with codec `fourcc`; return the frames written."""
     temp = out.with_name(f".{out.stem}-{secrets.token_hex(4)}.mp4")
     writer, size, written = None, None, 0
@@ -91,7 +103,7 @@ def encode(snapshots: list[Snapshot], out: Path, fps: int, fourcc: str) -> int:
                 writer = open_writer(fourcc, temp, fps, size)
             if (image.shape[1], image.shape[0]) != size:
                 image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-            stamp(image, snap.id)
+            stamp(image, snap.id, zone)
             writer.write(image)
             written += 1
         if writer is None:
@@ -126,7 +138,8 @@ class Timelapses:
         self._ordered_by: dict[object, Path] = {}  # viewer -> the video they are having built
         self._build_s = 10.0  # a running estimate of one video's encoding time, for Retry-After
 
-    async def video(self, camera: str, start_ms: int, end_ms: int, fps: int, viewer: object = None) -> Path:
+    async def video(self, camera: str, start_ms: int, end_ms: int, fps: int, viewer: object = None,
+                    zone: str = "UTC") -> Path:
         """The cached or freshly built video of `camera`'s snapshots in [start_ms, end_ms].
 
         `viewer` (any hashable naming who asks) may have one video built at a time; Busy otherwise.
@@ -135,13 +148,14 @@ class Timelapses:
         if not found:
             raise NotFound(f"camera {camera!r} has no snapshots in that time range")
         frames = evenly(found, self.max_frames)
-        path = self.cache_dir / camera / f"{frames[0].id}-{frames[-1].id}-{len(frames)}-{fps}.mp4"
+        name = f"{frames[0].id}-{frames[-1].id}-{len(frames)}-{fps}-{zone.replace('/', '_')}.mp4"
+        path = self.cache_dir / camera / name
         if await asyncio.to_thread(_cached, path):
             return path
         build = self._building.get(path)
         if build is None:
             self._admit(viewer)
-            build = asyncio.get_running_loop().run_in_executor(self._encoder, self._build, frames, path, fps)
+            build = asyncio.get_running_loop().run_in_executor(self._encoder, self._build, frames, path, fps, zone)
             self._building[path] = build
             self._ordered_by[viewer] = path
             build.add_done_callback(lambda _: self._done(path, viewer))
@@ -164,7 +178,7 @@ class Timelapses:
         if self._ordered_by.get(viewer) == path:
             del self._ordered_by[viewer]
 
-    def _build(self, frames: list[Snapshot], path: Path, fps: int) -> None:
+    def _build(self, frames: list[Snapshot], path: Path, fps: int, zone: str = "UTC") -> None:
         if _cached(path):  # built while this request waited its turn
             return
         if self._fourcc is None:
@@ -174,7 +188,7 @@ class Timelapses:
                 log.warning("no H.264 encoder (install PyAV): timelapses will not play in phone browsers")
         path.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        written = encode(frames, path, fps, self._fourcc)
+        written = encode(frames, path, fps, self._fourcc, zone)
         took = time.perf_counter() - started
         self._build_s = 0.7 * self._build_s + 0.3 * took
         self.stats.timelapses.inc()

@@ -39,6 +39,7 @@ async def timelapse(
         raise NotFound(f"camera {camera!r} has no snapshots you may see in that range")
     # Within the viewer's dates only; a customer with several claims gets the latest one's part.
     start_ms, end_ms = parts[-1]
-    path = await relay.timelapses.video(camera, start_ms, end_ms, round_fps(fps), viewer=caller.who)
+    path = await relay.timelapses.video(camera, start_ms, end_ms, round_fps(fps), viewer=caller.who,
+                                        zone=relay.assignments.zone(camera))
     return FileResponse(path, media_type="video/mp4", filename=f"{camera}-timelapse.mp4",
                         content_disposition_type="inline", headers={"Cache-Control": "private, max-age=3600"})

@@ -72,3 +72,21 @@ def test_a_camera_added_to_the_registry_is_served_soon_after(start_relay, camera
         camera.publish(second, camera="cam-new")  # each unknown frame asks for an early registry read
         time.sleep(0.3)
     wait_for_frame(relay, second, camera="cam-new")
+
+
+def test_each_camera_knows_its_farms_time_zone(tmp_path):
+    """Timelapses burn in times on the farm's clock: the relay reads each camera's farm zone with its owner."""
+    from orchard.registry.models import Farm
+    from streams.assignments import CameraAssignments
+    from tests.streams.conftest import make_registry
+
+    db_url = f"sqlite:///{tmp_path / 'registry.db'}"
+    make_registry(db_url, {("demo", "node-01"): ["cam-01"], ("east", "node-e1"): ["cam-e1"]})
+    sessions = session_factory(db_url)
+    with sessions.begin() as session:
+        session.get(Farm, "demo").timezone = "Asia/Shanghai"
+    assignments = CameraAssignments(sessions)
+    assert assignments.refresh()
+    assert assignments.zone("cam-01") == "Asia/Shanghai"
+    assert assignments.zone("cam-e1") == "UTC"
+    assert assignments.zone("cam-unknown") == "UTC"

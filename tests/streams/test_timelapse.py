@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from streams.archive import Snapshot, day_of
-from streams.timelapse import evenly, pick_fourcc, round_fps, round_range, stamp
+from streams.timelapse import evenly, local_time, pick_fourcc, round_fps, round_range, stamp
 from tests.streams.conftest import CAMERA, make_jpeg
 
 T0_MS = (int(time.time()) - 7200) * 1000  # recent: retention (30 days) must not take them
@@ -88,6 +88,14 @@ def test_the_time_is_burned_in(tmp_path):
     changed = np.argwhere((stamped != plain).any(axis=2))
     assert len(changed) > 500
     assert changed[:, 0].min() > 400  # along the bottom edge, where it hides little of the tree
+
+
+def test_burned_in_times_are_on_the_farms_clock():
+    """Issue 9: every time shown in the farm's time zone, the timelapse's burned-in times included."""
+    noon_utc = 1_796_040_000_000  # 2026-11-30 12:00:00 UTC
+    assert local_time(noon_utc, "Asia/Shanghai") == "2026-11-30 20:00:00 UTC+0800"
+    assert local_time(noon_utc, "UTC") == "2026-11-30 12:00:00 UTC+0000"
+    assert local_time(noon_utc, "Not/A_Zone") == "2026-11-30 12:00:00 UTC+0000"  # a bad zone never breaks a video
 
 
 def test_long_ranges_are_sampled_evenly():
