@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 
 import click
-import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.app import create_app
-from orchard.auth.setup import proxy_options
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from orchard.registry.migrate import upgrade
-from orchard.web.server import HEADER_TIMEOUT_S, protocol
+from orchard.web.server import HEADER_TIMEOUT_S, serve
 
 log = logging.getLogger("api")
 
@@ -39,11 +37,7 @@ def command(host: str, port: int, header_timeout: float) -> None:
     except (OrchardError, SQLAlchemyError) as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
     log.info("management API on http://%s:%s/api (docs at /api/docs)", host, port)
-    if host not in ("127.0.0.1", "::1", "localhost") and not settings.public_url:
-        log.warning("listening on %s without ORCHARD_PUBLIC_URL: the session cookie is Secure only for "
-                    "requests that arrive over https (directly or from ORCHARD_TRUSTED_PROXIES)", host)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-                timeout_graceful_shutdown=5, http=protocol(header_timeout), **proxy_options(settings))
+    serve(app, settings, host, port, header_timeout, log)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,14 @@ abort is offered to the app as the ASGI extension `orchard.abort` (the relay's s
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+import logging
+from typing import TYPE_CHECKING, Any, cast
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+if TYPE_CHECKING:
+    from orchard.settings import Settings
 
 # TimelyHttpToolsProtocol extends uvicorn's HttpToolsProtocol (its cycle, scope, loop, transport and
 # callbacks): pinned in pyproject.toml, checked by tests/streams/test_framework_internals.py.
@@ -82,3 +87,16 @@ class TimelyHttpToolsProtocol(HttpToolsProtocol):
 def protocol(header_timeout_s: float = HEADER_TIMEOUT_S) -> type[TimelyHttpToolsProtocol]:
     """The protocol class for uvicorn's `http=` with its own head timeout."""
     return type("TimelyHttpToolsProtocol", (TimelyHttpToolsProtocol,), {"header_timeout_s": header_timeout_s})
+
+
+def serve(app: Any, settings: Settings, host: str, port: int, header_timeout_s: float = HEADER_TIMEOUT_S,
+          log: logging.Logger | None = None) -> None:
+    """Run a logged-in web service (api, dashboard) under uvicorn, as every such service runs."""
+    from orchard.auth.setup import proxy_options  # orchard.auth imports orchard.web
+
+    if host not in ("127.0.0.1", "::1", "localhost") and not settings.public_url:
+        (log or logging.getLogger(__name__)).warning(
+            "listening on %s without ORCHARD_PUBLIC_URL: the session cookie is Secure only for "
+            "requests that arrive over https (directly or from ORCHARD_TRUSTED_PROXIES)", host)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
+                timeout_graceful_shutdown=5, http=protocol(header_timeout_s), **proxy_options(settings))
