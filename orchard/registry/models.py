@@ -112,6 +112,8 @@ class Farm(Base):
     name: Mapped[str] = mapped_column(String(200))
     location: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language of the farm's alert messages: "zh-CN" or "en".
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN", server_default="zh-CN")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     plots: Mapped[list[Plot]] = relationship(back_populates="farm", passive_deletes=True, order_by="Plot.name")

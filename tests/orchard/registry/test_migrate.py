@@ -11,7 +11,7 @@ from orchard.registry.db import make_engine
 from orchard.registry.migrate import current_revision, downgrade, schema_diffs, upgrade
 from orchard.registry.models import Base
 
-HEAD = "0002"
+HEAD = "0006"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,3 @@
+"""The care log's tables (issue 11)."""
+
+from __future__ import annotations

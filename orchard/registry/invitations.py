@@ -1,0 +1,3 @@
+"""Invitation and password-reset links' tables (issue 11)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Cloud picking's tables (issue 11)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Field visits' tables (issue 11)."""
+
+from __future__ import annotations
