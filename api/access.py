@@ -15,6 +15,7 @@ from orchard.auth.policy import Policy, Viewer
 from orchard.auth.sessions import SESSION_COOKIE
 from orchard.errors import NotFound, Unauthenticated
 from orchard.registry import people
+from orchard.registry.alerting import AlertIncident
 from orchard.registry.models import ApiToken, Camera, Claim, Device, Farm, Plot, Tree, User
 
 Row = TypeVar("Row")
@@ -29,6 +30,7 @@ _SEEN: dict[type, tuple[str, Callable[[Policy, Viewer, Any], bool]]] = {
     Claim: ("claim", lambda policy, viewer, claim: policy.sees_claim(viewer, claim.user_id, claim.tree.farm_id)),
     User: ("user", lambda policy, viewer, user: policy.sees_user(viewer, user.id)),
     ApiToken: ("API token", lambda policy, viewer, token: policy.owns(viewer, token.user_id)),
+    AlertIncident: ("alert", lambda policy, viewer, incident: policy.sees_farm(viewer, incident.farm_id)),
 }
 
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,

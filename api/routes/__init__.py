@@ -1,6 +1,8 @@
 """One router per resource, in the order the API's docs list them."""
 
 from api.routes import (
+    alert_rules,
+    alerts,
     auth,
     cameras,
     claims,
@@ -16,4 +18,5 @@ from api.routes import (
 )
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,
-           readings.router, devices.router, cameras.router, users.router, orders.router, claims.router]
+           readings.router, devices.router, cameras.router, users.router, orders.router, claims.router,
+           alerts.router, alert_rules.router]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from orchard.alert_rules import DEFAULTS, Rule, rule_from_row, tuned
@@ -114,7 +114,7 @@ def _rows_above(session: Session, where: Scope) -> list[AlertRule]:
     """The farm's override rows that apply at `where`: the farm's, its plot's, its own."""
     farm_wide = (AlertRule.plot_id.is_(None)) & (AlertRule.tree_id.is_(None))
     plot = where.plot_id if where.plot_id is not None else where.tree_plot_id
-    applies = [farm_wide]
+    applies: list[ColumnElement[bool]] = [farm_wide]
     if plot is not None:
         applies.append((AlertRule.plot_id == plot) & AlertRule.tree_id.is_(None))
     if where.tree_id is not None:

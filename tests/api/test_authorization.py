@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from orchard.registry import orchards, people, tokens
+from orchard.registry import alert_tuning, incidents, orchards, people, tokens
 from orchard.registry.models import Role
+from tests.alert_rows import fire
 from tests.authz import Case, run_table, uncovered_routes
 from tests.world import PASSWORD
 
@@ -114,6 +115,21 @@ TABLE = [
          args={"claim_id": "new_claim_of_ana"}, json={"status": "cancelled"}),
     Case("DELETE", "/api/claims/{claim_id}",          "401 403 404 404 404 403 204",
          args={"claim_id": "new_claim_of_ana"}),
+    # -- alerts (customers never see a farm's alerts) -- anon ana bo  cy  fv  fh  admin
+    Case("GET", "/api/alerts",                        "401 200 200 200 200 200 200"),
+    Case("GET", "/api/alerts/{alert_id}",             "401 404 404 404 404 200 200",
+         args={"alert_id": "new_alert_hill"}),
+    Case("GET", "/api/alerts/{alert_id}",             "401 404 404 404 200 404 200",
+         args={"alert_id": "new_alert_valley"}),
+    Case("POST", "/api/alerts/{alert_id}/ack",        "401 404 404 404 404 200 200",
+         args={"alert_id": "new_alert_hill"}),
+    Case("POST", "/api/alerts/{alert_id}/ack",        "401 404 404 404 409 404 409",
+         args={"alert_id": "new_acknowledged_alert_valley"}),
+    Case("GET", "/api/farms/{farm_id}/alert-rules",   "401 404 404 404 404 200 200", args={"farm_id": "hill"}),
+    Case("PUT", "/api/farms/{farm_id}/alert-rules/{key}", "401 404 404 404 404 200 200",
+         args={"farm_id": "hill", "key": "frost"}, json={"threshold": -1}),
+    Case("DELETE", "/api/farms/{farm_id}/alert-rules/{key}", "401 404 404 404 404 204 204",
+         args={"farm_id": "hill", "key": "new_rule_override_on_hill"}),
 ]
 
 IDS: dict[str, int] = {}  # the world's ids, filled in before the table runs (bodies read them)
@@ -144,7 +160,25 @@ def fresh_rows(server) -> dict:
         return people.create_claim(session, ana, tree, server.world.now + timedelta(days=400 + n),
                                    server.world.now + timedelta(days=401 + n)).id
 
+    def alert(device, acknowledged=False):
+        def build(session, n):
+            incident = fire(session, device)
+            if acknowledged:
+                incidents.acknowledge(session, incident.id, people.find_user(session, "admin"))
+            return incident.id
+        return build
+
+    def rule_override(session, n):
+        key = f"extra_rule_{n}"
+        alert_tuning.set_override(session, alert_tuning.scope(session, "hill"), key,
+                                  {"metric": "air_temp_c", "threshold": -5, "clear_threshold": -4})
+        return key
+
     return {
+        "new_alert_hill": make(alert("hill-1")),
+        "new_alert_valley": make(alert("valley-1")),
+        "new_acknowledged_alert_valley": make(alert("valley-1", acknowledged=True)),
+        "new_rule_override_on_hill": make(rule_override),
         "new_farm_of_farmer_hill": make(farm),
         "new_plot": make(lambda s, n: orchards.create_plot(s, "hill", f"extra {n}").id),
         "new_tree": make(lambda s, n: orchards.create_tree(s, "hill", f"extra-{n}").id),
