@@ -1,0 +1,1 @@
+"""Alerts: rule evaluation on a schedule, the alert lifecycle, notifications."""
