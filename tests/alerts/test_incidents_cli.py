@@ -20,7 +20,7 @@ from tests.world import build_world
 
 
 @pytest.fixture
-def registry(sqlite_template, tmp_path, monkeypatch):
+def registry(sqlite_template, tmp_path, monkeypatch):  # noqa: F811  (the fixture imported above)
     for key in os.environ:
         if key.startswith("ORCHARD_") and key != "ORCHARD_REQUIRE_SERVICES":
             monkeypatch.delenv(key)
