@@ -81,3 +81,19 @@ MY_TREE_GALLERY = "my-tree-gallery"        # filled by assets/gallery.js
 
 def my_tree_switch(claim_id: int) -> str:
     return f"my-tree-switch-{claim_id}"
+
+# Farmer: alerts (dashboard/pages/alerts.py, alert_rules.py) and the header's alert badge.
+ALERTS_FARM = "alerts-farm"                # farm picker
+ALERTS_LIST = "alerts-list"
+ALERTS_NOTE = "alerts-note"                # what became of the last Acknowledge pressed
+ALERTS_REFRESH = "alerts-refresh"          # dcc.Interval
+ALERTS_ACKED = "alerts-acked"              # dcc.Store: bumped after an acknowledgement, so the list is read again
+ALERT_BADGE = "shell-alert-badge"          # the red count of active alerts in the header
+ALERT_BADGE_REFRESH = "shell-alert-badge-refresh"  # dcc.Interval
+RULES_FARM = "alert-rules-farm"
+RULES_TABLE = "alert-rules-table"
+ALERT_ACK = "alert-ack"                    # pattern type: one Acknowledge button per alert
+
+
+def alert_ack(alert_id: int) -> dict:
+    return {"type": ALERT_ACK, "alert": alert_id}

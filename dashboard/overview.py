@@ -1,6 +1,7 @@
-"""A farm at a glance, for its staff: trees (claimed or free, their device's health), conditions per plot, devices.
+"""A farm at a glance, for its staff: trees (claimed or free, their device's health, their alerts), conditions per
+plot, devices.
 
-Three registry queries and one `latest` from the store per farm, whatever its size.
+Four registry queries and one `latest` from the store per farm, whatever its size.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from dashboard import services
 from dashboard.device_status import Health, judge
 from orchard.auth.policy import Viewer
-from orchard.registry import access
+from orchard.registry import access, incidents
 from orchard.registry.models import Claim, Device, Farm, Plot, Tree
 
 CONDITIONS = ("air_temp_c", "air_humidity_pct", "soil_moisture_pct", "soil_temp_c")
@@ -30,6 +31,7 @@ class DeviceRow:
     health: Health
     last_reading_ms: int | None
     values: dict[str, tuple[float, int]] = field(default_factory=dict)  # metric -> (value, ts_ms)
+    alerts: list[str] = field(default_factory=list)  # keys of the rules alerting on it now
 
 
 @dataclass
@@ -42,6 +44,7 @@ class TreeTile:
     longitude: float | None
     claimed: bool
     health: str | None  # its devices' worst state; None without a device
+    alerts: list[str] = field(default_factory=list)  # keys of the rules alerting on it now
 
 
 @dataclass
@@ -101,6 +104,7 @@ def farm_overview(viewer: Viewer, farm_id: object, now_ms: int | None = None) ->
             .outerjoin(Tree, Device.tree_id == Tree.id)
             .where(Device.farm_id == farm_id, Device.revoked_at.is_(None)).order_by(Device.id)))
         name, tz = farm.name, farm.timezone
+        marks = incidents.active_marks(session, farm_id)
 
     by_device: dict[str, dict[str, tuple[float, int]]] = {}
     by_plot: dict[str, dict[str, tuple[float, int]]] = {}
@@ -119,14 +123,15 @@ def farm_overview(viewer: Viewer, farm_id: object, now_ms: int | None = None) ->
         last = max((ts for _, ts in values.values()), default=None)
         status = board.get(farm_id, device_id) if board is not None else None
         rows.append(DeviceRow(device_id, farm_id, tree_id, plot_id if plot_id is not None else tree_plot,
-                              judge(status, last, now_ms), last, values))
+                              judge(status, last, now_ms), last, values, marks.devices.get(device_id, [])))
     worst: dict[int, str] = {}
     for row in rows:
         if row.tree_id is not None:
             current = worst.get(row.tree_id)
             if current is None or HEALTH_RANK[row.health.state] < HEALTH_RANK[current]:
                 worst[row.tree_id] = row.health.state
-    tiles = [TreeTile(tree_id, label, variety, plot_id, lat, lon, tree_id in claimed, worst.get(tree_id))
+    tiles = [TreeTile(tree_id, label, variety, plot_id, lat, lon, tree_id in claimed, worst.get(tree_id),
+                      marks.trees.get(tree_id, []))
              for tree_id, label, variety, plot_id, lat, lon in sorted(trees, key=lambda row: natural(row[1]))]
     conditions = [PlotConditions(plot_id, plot_name, by_plot.get(str(plot_id), {}))
                   for plot_id, plot_name in sorted(plots.items(), key=lambda item: item[1])]

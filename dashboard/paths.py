@@ -12,6 +12,8 @@ CAMERA_WALL = "/camera-wall"   # not /cameras: behind the proxy that path is the
 CLAIMS = "/claims"
 TREE = "/tree"                 # /tree/{id}
 MY_TREE = "/my-tree"           # the customer's page (dashboard/pages/my_tree*.py)
+ALERTS = "/alerts"
+ALERT_RULES = "/alert-rules"
 
 # Prefixes that belong to the other services behind the same proxy: never a dashboard page.
 FOREIGN_PREFIXES = ("/api/", "/cameras/")

@@ -6,7 +6,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard import guard, i18n, ids, paths
+from dashboard import alert_badge, guard, i18n, ids, paths
 from dashboard.i18n import t
 from orchard.auth.policy import Viewer
 from orchard.registry.models import Role
@@ -23,7 +23,7 @@ SESSION_CHECK_MS = 60_000
 NAVIGATION = {
     Role.ADMIN.value: [(paths.FARM, "common.nav.overview"), (paths.CHARTS, "common.nav.charts"),
                       (paths.DEVICES, "common.nav.devices"), (paths.CAMERA_WALL, "common.nav.cameras"),
-                      (paths.CLAIMS, "common.nav.claims")],
+                      (paths.CLAIMS, "common.nav.claims"), (paths.ALERTS, "common.nav.alerts")],
     Role.CUSTOMER.value: [(paths.MY_TREE, "common.nav.my_tree")],
 }
 NAVIGATION[Role.FARMER.value] = NAVIGATION[Role.ADMIN.value]
@@ -49,6 +49,7 @@ def header(viewer: Viewer | None, lang: str) -> html.Header:
     ], gap=6)
     right = [switch]
     if viewer is not None:
+        right += [b for b in [alert_badge.badge(viewer, lang)] if b is not None]
         right += [
             dmc.Text(viewer.name, size="sm", className="orchard-user", id="shell-user"),
             html.Form(dmc.Button(t("common.logout", lang), buttonProps={"type": "submit"}, size="compact-sm",

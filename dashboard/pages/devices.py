@@ -10,6 +10,7 @@ from dashboard import guard, i18n, ids, paths, timefmt
 from dashboard.i18n import t
 from dashboard.overview import farm_overview, visible_farms
 from dashboard.pages.farm import HEALTH_COLOURS
+from dashboard.rule_names import rule_name
 from orchard.auth.policy import Viewer
 
 REFRESH_MS = 30_000
@@ -43,8 +44,10 @@ def refresh(viewer: Viewer, _tick):
             seen = device.health.last_seen_ms
             rows.append(dmc.TableTr([
                 dmc.TableTd(device.id, fw=600),
-                dmc.TableTd(dmc.Badge(t(f"farmer.health.{device.health.state}", lang),
-                                      color=HEALTH_COLOURS[device.health.state], variant="light")),
+                dmc.TableTd([dmc.Badge(t(f"farmer.health.{device.health.state}", lang),
+                                       color=HEALTH_COLOURS[device.health.state], variant="light"),
+                             *[dmc.Badge(rule_name(key, lang), color="red", variant="filled", ml=4,
+                                         className="orchard-device-alert") for key in device.alerts]]),
                 dmc.TableTd([html.Div(timefmt.age(seen, found.now_ms, lang)),
                              html.Div(timefmt.when(seen, found.timezone, lang), className="orchard-small")]
                             if seen else t("common.time.never", lang)),
@@ -55,7 +58,8 @@ def refresh(viewer: Viewer, _tick):
                 dmc.TableTd(str(status.spooled) if status and status.spooled is not None else "–"),
                 dmc.TableTd(status.version if status and status.version else "–"),
                 dmc.TableTd(found.name),
-            ], id={"type": "device-row", "device": device.id}, **{"data-health": device.health.state}))
+            ], id={"type": "device-row", "device": device.id},
+                **{"data-health": device.health.state, "data-alert": "1" if device.alerts else "0"}))
     if not rows:
         return dmc.Text(t("farmer.devices.none", lang))
     head = dmc.TableThead(dmc.TableTr([dmc.TableTh(t(f"farmer.devices.{c}", lang)) for c in COLUMNS]))

@@ -15,6 +15,7 @@ from dashboard import guard, i18n, ids, paths, timefmt
 from dashboard.figures import metric_label, unit
 from dashboard.i18n import t
 from dashboard.overview import CONDITIONS, FarmOverview, farm_overview, visible_farms
+from dashboard.rule_names import rule_name
 from orchard.auth.policy import Viewer
 
 REFRESH_MS = 30_000
@@ -86,6 +87,7 @@ def tiles(found: FarmOverview, lang: str) -> html.Div:
         _legend("tile-free", t("farmer.overview.free", lang)),
         *[_legend(f"tile-health-{state}", t(f"farmer.health.{state}", lang))
           for state in ("online", "stale", "offline")],
+        _legend("tile-alert", t("alerts.legend", lang)),
     ], gap="md", className="orchard-legend")
     if found.on_map:
         return html.Div([legend, _map(found, lang)])
@@ -105,12 +107,16 @@ def _tile(tile, lang: str, style: dict | None = None) -> html.Div:
     title = [t("farmer.overview.claimed" if tile.claimed else "farmer.overview.free", lang)]
     if tile.health:
         title.append(t(f"farmer.health.{tile.health}", lang))
+    if tile.alerts:
+        title.append(t("alerts.tile_title", lang, rules=", ".join(rule_name(key, lang) for key in tile.alerts)))
     link = dcc.Link([html.Span(tile.label, className="orchard-tile-label"),
                      html.Span(tile.variety or "", className="orchard-tile-variety")],
                     href=paths.tree(tile.id), title=" · ".join(title), className="orchard-tile-link")
-    attrs: dict[str, Any] = {"data-claimed": "1" if tile.claimed else "0", "data-health": state}
+    attrs: dict[str, Any] = {"data-claimed": "1" if tile.claimed else "0", "data-health": state,
+                             "data-alert": "1" if tile.alerts else "0"}
     return html.Div(link, id=ids.tree_tile(tile.id), style=style,
-                    className=f"orchard-tile {'tile-claimed' if tile.claimed else 'tile-free'} tile-health-{state}",
+                    className=f"orchard-tile {'tile-claimed' if tile.claimed else 'tile-free'} tile-health-{state}"
+                              + (" tile-alert" if tile.alerts else ""),
                     **attrs)
 
 
@@ -129,9 +135,11 @@ def _map(found: FarmOverview, lang: str) -> html.Div:
 
 def devices(found: FarmOverview, lang: str) -> dmc.Paper:
     counts = {state: sum(1 for d in found.devices if d.health.state == state) for state in HEALTH_COLOURS}
-    badges = [dmc.Badge(f"{d.id} · {t(f'farmer.health.{d.health.state}', lang)}", color=HEALTH_COLOURS[d.health.state],
-                        variant="light", id={"type": "device-badge", "device": d.id},
-                        **{"data-health": d.health.state})
+    badges = [dmc.Badge(f"{d.id} · {t(f'farmer.health.{d.health.state}', lang)}"
+                        + "".join(f" · {rule_name(key, lang)}" for key in d.alerts),
+                        color="red" if d.alerts else HEALTH_COLOURS[d.health.state],
+                        variant="filled" if d.alerts else "light", id={"type": "device-badge", "device": d.id},
+                        **{"data-health": d.health.state, "data-alert": "1" if d.alerts else "0"})
               for d in found.devices]
     summary = t("farmer.overview.devices_summary", lang, online=counts["online"], total=len(found.devices),
                 offline=counts["offline"], stale=counts["stale"])
