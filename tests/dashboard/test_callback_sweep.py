@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from tests.alert_rows import fire
 from tests.dashboard.conftest import REPO, SECRET
 
 WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
@@ -30,11 +31,12 @@ def victims(orchard) -> dict[str, object]:
     from orchard.registry.db import session_factory
 
     sessions = session_factory(orchard.db_url)
-    with sessions() as s:
+    with sessions.begin() as s:
         plot = orchards.find_tree(s, "hill", "17").plot_id
+        alert = fire(s, "hill-1", "frost").id  # an active alert at tree 17, for the Acknowledge buttons
     sessions.kw["bind"].dispose()
     return {"tree": orchard.trees["17"], "plot": plot, "device": "hill-1", "camera": "cam-17", "farm": "hill",
-            "valley_tree": orchard.trees["5"]}
+            "valley_tree": orchard.trees["5"], "alert": alert}
 
 
 def forged_sets(v: dict) -> list[dict[str, object]]:
@@ -71,7 +73,8 @@ def concrete(component, v: dict):
     """A pattern-matching id with its wildcards replaced by the victim's ids."""
     if not isinstance(component, dict):
         return component
-    picks = {"tree": v["tree"], "camera": v["camera"], "device": v["device"], "plot": v["plot"], "farm": v["farm"]}
+    picks = {"tree": v["tree"], "camera": v["camera"], "device": v["device"], "plot": v["plot"], "farm": v["farm"],
+             "alert": v["alert"]}
     return {key: (picks.get(key, "x") if value in WILDCARDS or isinstance(value, list) else value)
             for key, value in component.items()}
 
@@ -190,6 +193,18 @@ def test_forged_ids_show_nothing_that_is_not_yours(dashboard, v, username):
     assert problems == []
 
 
+def test_forged_acknowledgements_left_the_alert_as_it_was(orchard, v):
+    """After the forged requests of nobody, a customer and another farm's farmer, nobody has acknowledged it."""
+    from orchard.registry.alerting import AlertIncident
+    from orchard.registry.db import session_factory
+
+    sessions = session_factory(orchard.db_url)
+    with sessions() as s:
+        incident = s.get(AlertIncident, v["alert"])
+        assert (incident.acknowledged_at, incident.acknowledged_by) == (None, None)
+    sessions.kw["bind"].dispose()
+
+
 def test_the_forged_requests_are_answered_for_the_owner(dashboard, v):
     """The sweep's requests are well formed: asked by the farm's own farmer, the same requests show the tree."""
     client = dashboard.client("farmer-hill")
@@ -199,7 +214,8 @@ def test_the_forged_requests_are_answered_for_the_owner(dashboard, v):
             response = client.post("/_dash-update-component", json=body)
             assert response.status_code in (200, 204), (dependency["output"], response.text[:300])
             shown += text_of(response) if response.status_code == 200 else ""
-    for marker in ('"Fuji"', "cam-17", f"tree:{v['tree']}", "hill-1", "bdata"):
+    for marker in ('"Fuji"', "cam-17", f"tree:{v['tree']}", "hill-1", "bdata", '"data-state": ',
+                   "Acknowledged. The farm"):  # the alert list, and the owner's Acknowledge taken
         assert marker in shown, marker
 
 
