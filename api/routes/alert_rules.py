@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import CurrentViewer, load
 from api.fields import Int64
 from api.services import ServicesDep
-from orchard.alert_rules import MAX_SPAN_S
+from orchard.alert_rules import KEY, MAX_SPAN_S
 from orchard.errors import NotFound
 from orchard.registry import alert_tuning
 from orchard.registry.alert_tuning import EffectiveRule
@@ -19,6 +21,7 @@ router = APIRouter(prefix="/farms", tags=["alert rules"])
 
 PLOT = Query(None, description="a plot of the farm: its rules instead of the farm's")
 TREE = Query(None, description="a tree of the farm: its rules instead of the farm's")
+RuleKey = Annotated[str, Path(pattern=f"^{KEY.pattern}$", description="the rule, e.g. frost")]
 
 
 class RuleOut(BaseModel):
@@ -76,7 +79,7 @@ def list_rules(farm_id: str, viewer: CurrentViewer, services: ServicesDep, plot:
 
 
 @router.put("/{farm_id}/alert-rules/{key}")
-def set_rule(farm_id: str, key: str, body: RuleIn, viewer: CurrentViewer, services: ServicesDep,
+def set_rule(farm_id: str, key: RuleKey, body: RuleIn, viewer: CurrentViewer, services: ServicesDep,
              plot: Int64 | None = PLOT, tree: Int64 | None = TREE) -> RuleOut:
     """Override a rule for the farm (or a plot or tree of it): the rule in force with the given settings
     changed, checked (the clear threshold on the clearing side, a known metric, no negative durations)."""
@@ -88,7 +91,7 @@ def set_rule(farm_id: str, key: str, body: RuleIn, viewer: CurrentViewer, servic
 
 
 @router.delete("/{farm_id}/alert-rules/{key}", status_code=204)
-def clear_rule(farm_id: str, key: str, viewer: CurrentViewer, services: ServicesDep,
+def clear_rule(farm_id: str, key: RuleKey, viewer: CurrentViewer, services: ServicesDep,
                plot: Int64 | None = PLOT, tree: Int64 | None = TREE) -> Response:
     """Clear the override of a rule here: the wider one (plot, farm, built-in) applies again. 404 if none."""
     with services.writing() as session:
@@ -96,5 +99,5 @@ def clear_rule(farm_id: str, key: str, viewer: CurrentViewer, services: Services
         services.policy.require_edit(viewer, "alert_rule", farm_id)
         where = alert_tuning.scope(session, farm_id, plot_id=plot, tree_id=tree)
         if not alert_tuning.clear_override(session, where, key):
-            raise NotFound(f"no override of {key[:64]!r} here")
+            raise NotFound(f"no override of {key!r} here")
     return Response(status_code=204)

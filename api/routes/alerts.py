@@ -11,12 +11,15 @@ from api.access import CurrentViewer, load, signed_in_user
 from api.fields import Int64
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.alert_rules import KEY
 from orchard.registry import incidents
 from orchard.registry.alerting import AlertIncident, Severity
 from orchard.registry.incidents import MAX_LIMIT, Filter, State
 from orchard.times import parse_instant
+from orchard.topics import ID_PATTERN
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
+ID = f"^{ID_PATTERN.pattern}$"
 
 
 class AlertOut(BaseModel):
@@ -53,13 +56,13 @@ class AlertOut(BaseModel):
 @router.get("")
 def list_alerts(
     viewer: CurrentViewer, services: ServicesDep,
-    farm: str | None = Query(None, description="one farm's alerts"),
+    farm: str | None = Query(None, pattern=ID, description="one farm's alerts"),
     state: Annotated[State | None, Query(description="active (firing or acknowledged), firing, acknowledged, resolved")
                      ] = None,
     severity: Severity | None = None,
-    rule: str | None = Query(None, description="a rule key, e.g. frost"),
+    rule: str | None = Query(None, pattern=f"^{KEY.pattern}$", description="a rule key, e.g. frost"),
     tree: Int64 | None = None,
-    device: str | None = None,
+    device: str | None = Query(None, pattern=ID),
     since: str | None = Query(None, description="ISO 8601 or epoch ms: alerts still active at or after it"),
     until: str | None = Query(None, description="ISO 8601 or epoch ms: alerts fired at or before it"),
     limit: int = Query(200, ge=1, le=MAX_LIMIT),

@@ -70,9 +70,18 @@ def test_bad_filters_get_clear_words(alerting, params, words):
     assert response.status_code == 422 and words in response.text, response.text
 
 
-def test_a_bad_state_is_refused(alerting):
+@pytest.mark.parametrize("params", [{"state": "sleeping"}, {"rule": "fr\x00st"}, {"device": "Hill 1"},
+                                    {"farm": "h" * 65}, {"tree": str(2 ** 64)}, {"limit": "0"}])
+def test_a_bad_filter_value_is_refused(alerting, params):
     api, _ = alerting
-    assert api.client("admin").get("/api/alerts", params={"state": "sleeping"}).status_code == 422
+    assert api.client("admin").get("/api/alerts", params=params).status_code == 422
+
+
+def test_a_bad_rule_key_in_the_path_is_refused(alerting):
+    api, _ = alerting
+    admin = api.client("admin")
+    assert admin.delete("/api/farms/hill/alert-rules/Fr%00st").status_code == 422
+    assert admin.put("/api/farms/hill/alert-rules/Frost", json={"threshold": -1}).status_code == 422
 
 
 def test_acknowledge_once_says_who_and_tells_the_outbox(start_api):
