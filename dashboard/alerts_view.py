@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from dashboard import services
+from orchard.alert_rules import KEY
 from orchard.auth.policy import Viewer
-from orchard.errors import Conflict, NotFound
+from orchard.errors import Conflict, Invalid, NotFound
 from orchard.registry import alert_tuning, incidents
 from orchard.registry.alert_tuning import EffectiveRule
 from orchard.registry.alerting import AlertIncident
@@ -111,3 +112,26 @@ def farm_rules(viewer: Viewer, farm_id: object) -> list[EffectiveRule] | None:
         if session.get(Farm, farm_id) is None:
             return None
         return alert_tuning.effective_rules(session, alert_tuning.scope(session, farm_id))
+
+
+def tune_farm_rule(viewer: Viewer, farm_id: object, key: object, changes: dict | None) -> str | None:
+    """Override a rule farm-wide (None: clear the override) in the viewer's name: None if done, else why not.
+
+    "refused" when the viewer may not (or the ids are forged); otherwise the registry's own words.
+    """
+    svc = services.get()
+    if not isinstance(farm_id, str) or not isinstance(key, str) or not KEY.fullmatch(key) \
+            or viewer.user_id is None or not svc.policy.may_edit(viewer, "alert_rule", farm_id):
+        return "refused"
+    try:
+        with svc.sessions.begin() as session:
+            if session.get(Farm, farm_id) is None:
+                return "refused"
+            where = alert_tuning.scope(session, farm_id)
+            if changes is None:
+                alert_tuning.clear_override(session, where, key)
+            else:
+                alert_tuning.set_override(session, where, key, changes)
+    except (Invalid, NotFound) as exc:
+        return str(exc)
+    return None

@@ -97,3 +97,13 @@ ALERT_ACK = "alert-ack"                    # pattern type: one Acknowledge butto
 
 def alert_ack(alert_id: int) -> dict:
     return {"type": ALERT_ACK, "alert": alert_id}
+RULES_EDIT = "alert-rules-edit"            # the farm-wide tuning form
+RULES_EDIT_RULE = "alert-rules-edit-rule"
+RULES_EDIT_THRESHOLD = "alert-rules-edit-threshold"
+RULES_EDIT_CLEAR = "alert-rules-edit-clear"
+RULES_EDIT_DURATION = "alert-rules-edit-duration"  # minutes
+RULES_EDIT_SEVERITY = "alert-rules-edit-severity"
+RULES_EDIT_REPEAT = "alert-rules-edit-repeat"      # hours
+RULES_EDIT_SAVE = "alert-rules-edit-save"
+RULES_EDIT_RESET = "alert-rules-edit-reset"
+RULES_EDIT_NOTE = "alert-rules-edit-note"

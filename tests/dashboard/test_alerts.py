@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from orchard.registry.alerting import AlertEvent, AlertIncident, EventKind
@@ -149,3 +150,44 @@ def test_a_farmer_cannot_acknowledge_another_farms_alert_by_forging_the_button(d
                            [("alerts-farm", "value", "valley"), ("alerts-refresh", "n_intervals", 1),
                             ("alerts-acked", "data", 0)])
     assert listed.status_code == 200 and "valley-1" not in listed.text
+
+
+def test_a_farmer_tunes_frost_for_the_farm_and_goes_back_to_built_in(open_page, dashboard):
+    page = open_page(viewport=DESKTOP)
+    log_in(page, "farmer-hill")
+    page.goto("/alert-rules")
+    page.locator("tr[data-rule=frost]").wait_for()
+    page.locator("#alert-rules-edit-rule").click()
+    page.get_by_role("option", name="Frost").click()
+    threshold = page.locator("#alert-rules-edit-threshold")
+    expect(threshold).to_have_value("0")  # the rule's threshold in force, filled in
+    threshold.fill("2")  # above the clear threshold of 1: refused
+    page.locator("#alert-rules-edit-save").click()
+    page.get_by_text("Not saved: clear_threshold").wait_for()
+    threshold.fill("-2")
+    page.locator("#alert-rules-edit-clear").fill("-1")
+    page.locator("#alert-rules-edit-save").click()
+    page.get_by_text("Saved.").wait_for()
+    frost = page.locator("tr[data-rule=frost][data-source=farm]")
+    frost.wait_for()
+    assert "Air temperature ≤ -2 °C" in frost.inner_text() and "this farm" in frost.inner_text()
+    screenshot(page, "farmer-alert-rules-tuned-desktop-en")
+    page.locator("#alert-rules-edit-reset").click()
+    page.locator("tr[data-rule=frost][data-source=default]").wait_for()
+
+
+def test_nobody_else_tunes_the_farms_rules_by_forging_the_form(dashboard):
+    values = [("alert-rules-farm", "value", "hill"), ("alert-rules-edit-rule", "value", "frost"),
+              ("alert-rules-edit-threshold", "value", -30), ("alert-rules-edit-clear", "value", -29),
+              ("alert-rules-edit-duration", "value", 0), ("alert-rules-edit-severity", "value", "info"),
+              ("alert-rules-edit-repeat", "value", 0), ("alert-rules-edit", "data", 0)]
+    outputs = [("alert-rules-edit-note", "children"), ("alert-rules-edit", "data")]
+    inputs = [("alert-rules-edit-save", "n_clicks", 1), ("alert-rules-edit-reset", "n_clicks", None)]
+    assert call_callback(dashboard.client("ana"), outputs, inputs, values).status_code == 204
+    refused = call_callback(dashboard.client("farmer-valley"), outputs, inputs, values)
+    assert refused.status_code == 200 and "You may not change this farm's alert rules" in refused.text
+    shown = call_callback(dashboard.client("farmer-hill"), [("alert-rules-table", "children"),
+                                                            ("alert-rules-edit-rule", "data")],
+                          [("alert-rules-farm", "value", "hill"), ("alert-rules-edit", "data", 1)])
+    assert shown.status_code == 200 and '"data-source": "default"' in shown.text.replace('":"', '": "')
+    assert '"data-source": "farm"' not in shown.text.replace('":"', '": "')
