@@ -22,9 +22,9 @@ def badge(viewer: Viewer | None, lang: str) -> html.Span | None:
                       dcc.Interval(id=ids.ALERT_BADGE_REFRESH, interval=REFRESH_MS)])
 
 
-def _count(n: int, lang: str) -> dmc.Badge | None:
+def _count(n: int, lang: str) -> dmc.Badge | html.Span:
     if n <= 0:
-        return None
+        return html.Span()  # not None: a link without children would show its address
     return dmc.Badge(str(n), color="red", variant="filled", size="lg", circle=n < 10,
                      **{"aria-label": t("alerts.badge", lang, n=n), "data-count": str(n)})
 
