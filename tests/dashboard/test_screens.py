@@ -9,7 +9,8 @@ from tests.streams.conftest import make_jpeg
 
 PAGES = {"overview": ("/farm", ".orchard-tile"), "charts": ("/charts", "#chart-graph .main-svg"),
          "devices": ("/devices", "tr[data-health]"), "cameras": ("/camera-wall", "img.orchard-wall-img"),
-         "claims": ("/claims", "tr[data-claim]")}
+         "claims": ("/claims", "tr[data-claim]"), "alerts": ("/alerts", "#alerts-list > *"),
+         "alert-rules": ("/alert-rules", "tr[data-rule]")}
 
 
 @pytest.mark.parametrize("size, viewport", [("phone", PHONE), ("desktop", DESKTOP)])
