@@ -156,6 +156,7 @@ def bench_ingest(count: int, workdir: Path) -> dict[str, float]:
         readings = count * len(FULL_UNIT)
         bare = bare_cpu(url, publisher, messages)
         influx_url = influxd.url(f"capacity_{uuid.uuid4().hex[:6]}")
+        assert influxd.process is not None
         ingest_influx, influx_cpu, wall = ingester_cpu(url, publisher, influx_url, messages, workdir,
                                                        psutil.Process(influxd.process.pid))
         sqlite_path = workdir / "readings.db"
