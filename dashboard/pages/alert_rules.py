@@ -69,7 +69,7 @@ def row(found: EffectiveRule, lang: str) -> dmc.TableTr:
 
 
 def condition(rule: Rule, lang: str, *, clears: bool = False) -> str:
-    """"Air temperature ≤ 0 °C" (or, for offline rules, "3 readings missed"); with its aggregate's window."""
+    """"Air temperature ≤ 2 °C" (or, for offline rules, "3 readings missed"); with its aggregate's window."""
     value = rule.clear_threshold if clears else rule.threshold
     if rule.kind != THRESHOLD:
         return t("alerts.rules.missed_clear" if clears else "alerts.rules.missed", lang, n=f"{value:g}")

@@ -110,7 +110,7 @@ def test_a_farmer_tunes_a_rule_and_clears_it(start_api):
     tree = api.world.trees["17"]
     rules = farmer.get("/api/farms/hill/alert-rules").json()
     frost = next(rule for rule in rules if rule["key"] == "frost")
-    assert (frost["threshold"], frost["source"], frost["repeat_s"]) == (0, "default", 4 * 3600)
+    assert (frost["threshold"], frost["source"], frost["repeat_s"]) == (2, "default", 4 * 3600)
     tuned = farmer.put("/api/farms/hill/alert-rules/frost", params={"tree": tree},
                        json={"threshold": -2, "clear_threshold": -1, "duration_s": 600})
     assert tuned.status_code == 200, tuned.text
@@ -118,7 +118,7 @@ def test_a_farmer_tunes_a_rule_and_clears_it(start_api):
     at_tree = farmer.get("/api/farms/hill/alert-rules", params={"tree": tree}).json()
     assert next(r for r in at_tree if r["key"] == "frost")["overridden_here"] is True
     at_farm = farmer.get("/api/farms/hill/alert-rules").json()
-    assert next(r for r in at_farm if r["key"] == "frost")["threshold"] == 0
+    assert next(r for r in at_farm if r["key"] == "frost")["threshold"] == 2
     assert farmer.delete("/api/farms/hill/alert-rules/frost", params={"tree": tree}).status_code == 204
     assert farmer.delete("/api/farms/hill/alert-rules/frost", params={"tree": tree}).status_code == 404
     at_tree = farmer.get("/api/farms/hill/alert-rules", params={"tree": tree}).json()
@@ -126,7 +126,7 @@ def test_a_farmer_tunes_a_rule_and_clears_it(start_api):
 
 
 @pytest.mark.parametrize(("params", "body", "status", "words"), [
-    ({}, {"threshold": 2}, 422, "clear_threshold: a rule that fires below 2 clears at or above it"),
+    ({}, {"threshold": 4}, 422, "clear_threshold: a rule that fires below 4 clears at or above it"),
     ({}, {"metric": "moonlight"}, 422, "metric: 'moonlight' is not a known metric"),
     ({}, {"duration_s": -5}, 422, "duration_s"),
     ({}, {"repeat_s": -1}, 422, "repeat_s"),

@@ -93,7 +93,7 @@ def test_alerts_and_rules_on_a_phone_in_chinese(open_page, made):
     page.goto("/alert-rules")
     frost = page.locator("tr[data-rule=frost]")
     frost.wait_for()
-    assert "气温 ≤ 0 °C" in frost.inner_text() and "内置" in frost.inner_text()
+    assert "气温 ≤ 2 °C" in frost.inner_text() and "内置" in frost.inner_text()
     screenshot(page, "farmer-alert-rules-phone-zh")
 
 
@@ -103,7 +103,8 @@ def test_the_rules_on_a_desktop(open_page):
     page.goto("/alert-rules")
     page.locator("tr[data-rule=frost]").wait_for()
     text = page.locator("tr[data-rule=drought]").inner_text()
-    assert "Soil moisture ≤ 15 %" in text and "mean over 1 h" in text and "4 h" in text
+    assert "Soil moisture ≤ 15 %" in text and "2 h" in text and "4 h" in text
+    assert "mean over 10 min" in page.locator("tr[data-rule=strong_wind]").inner_text()
     screenshot(page, "farmer-alert-rules-desktop-en")
 
 
@@ -160,8 +161,8 @@ def test_a_farmer_tunes_frost_for_the_farm_and_goes_back_to_built_in(open_page, 
     page.locator("#alert-rules-edit-rule").click()
     page.get_by_role("option", name="Frost").click()
     threshold = page.locator("#alert-rules-edit-threshold")
-    expect(threshold).to_have_value("0")  # the rule's threshold in force, filled in
-    threshold.fill("2")  # above the clear threshold of 1: refused
+    expect(threshold).to_have_value("2")  # the rule's threshold in force, filled in
+    threshold.fill("4")  # above the clear threshold of 3: refused
     page.locator("#alert-rules-edit-save").click()
     page.get_by_text("Not saved: clear_threshold").wait_for()
     threshold.fill("-2")

@@ -15,9 +15,9 @@ def test_every_built_in_rule_passes_its_own_checks(rule):
     assert rule.repeat_s >= 0
 
 
-def test_frost_is_below_zero_with_hysteresis_and_reminds_every_four_hours():
+def test_frost_warns_at_two_degrees_with_hysteresis_and_reminds_every_four_hours():
     frost = DEFAULTS["frost"]
-    assert (frost.metric, frost.condition, frost.threshold, frost.clear_threshold) == ("air_temp_c", "below", 0, 1)
+    assert (frost.metric, frost.condition, frost.threshold, frost.clear_threshold) == ("air_temp_c", "below", 2, 3)
     assert frost.severity == Severity.CRITICAL and frost.repeat_s == 4 * 3600
 
 
@@ -28,8 +28,8 @@ def test_tuning_changes_only_what_is_given():
 
 
 @pytest.mark.parametrize(("changes", "words"), [
-    ({"threshold": 2}, "clear_threshold: a rule that fires below 2 clears at or above it, not at 1"),
-    ({"condition": "above"}, "clear_threshold: a rule that fires above 0 clears at or below it"),
+    ({"threshold": 4}, "clear_threshold: a rule that fires below 4 clears at or above it, not at 3"),
+    ({"condition": "above"}, "clear_threshold: a rule that fires above 2 clears at or below it"),
     ({"metric": "air_temp_f"}, "metric: 'air_temp_f' is not a known metric"),
     ({"threshold": -80, "clear_threshold": -70}, "threshold: -80 is outside what air_temp_c can read"),
     ({"duration_s": -1}, "duration_s: must be whole seconds"),
@@ -48,11 +48,11 @@ def test_a_tuning_that_cannot_work_is_refused_with_words_naming_the_setting(chan
 
 
 def test_offline_rules_count_missed_intervals():
-    assert tuned("device_offline", DEFAULTS["device_offline"], {"threshold": 6}).threshold == 6
+    assert tuned("offline", DEFAULTS["offline"], {"threshold": 6}).threshold == 6
     with pytest.raises(Invalid, match="threshold: a device or camera is late after 1 or more"):
-        tuned("device_offline", DEFAULTS["device_offline"], {"threshold": 0.5, "clear_threshold": 0})
+        tuned("offline", DEFAULTS["offline"], {"threshold": 0.5, "clear_threshold": 0})
     with pytest.raises(Invalid, match="metric: a offline rule"):
-        tuned("device_offline", DEFAULTS["device_offline"], {"metric": "air_temp_c"})
+        tuned("offline", DEFAULTS["offline"], {"metric": "air_temp_c"})
 
 
 def test_a_new_rule_needs_its_metric_and_thresholds():

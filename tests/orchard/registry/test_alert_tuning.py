@@ -56,9 +56,9 @@ def test_the_most_specific_override_wins_and_clearing_brings_back_the_wider_one(
 
 def test_setting_the_same_override_twice_updates_one_row(session, farm):
     hill = scope(session, "hill")
-    alert_tuning.set_override(session, hill, "heat", {"threshold": 36, "clear_threshold": 33})
-    alert_tuning.set_override(session, hill, "heat", {"repeat_s": 0})
-    heat = next(f for f in effective_rules(session, hill) if f.rule.key == "heat")
+    alert_tuning.set_override(session, hill, "heat_stress", {"threshold": 36, "clear_threshold": 33})
+    alert_tuning.set_override(session, hill, "heat_stress", {"repeat_s": 0})
+    heat = next(f for f in effective_rules(session, hill) if f.rule.key == "heat_stress")
     assert (heat.rule.threshold, heat.rule.repeat_s) == (36, 0)
 
 
@@ -79,5 +79,5 @@ def test_a_bad_scope_or_tuning_is_refused_and_keeps_nothing(session, farm):
         scope(session, "hill", plot_id=farm["plot"], tree_id=farm["tree"])
     hill = scope(session, "hill")
     with pytest.raises(Invalid, match="clear_threshold"):
-        alert_tuning.set_override(session, hill, "frost", {"threshold": 3})
+        alert_tuning.set_override(session, hill, "frost", {"threshold": 4})
     assert frost(session, hill).source == "default"
