@@ -193,3 +193,17 @@ def test_nobody_else_tunes_the_farms_rules_by_forging_the_form(dashboard):
                           [("alert-rules-farm", "value", "hill"), ("alert-rules-edit", "data", 1)])
     assert shown.status_code == 200 and '"data-source": "default"' in shown.text.replace('":"', '": "')
     assert '"data-source": "farm"' not in shown.text.replace('":"', '": "')
+
+
+@pytest.mark.parametrize(("viewport", "locale", "name"),
+                         [(PHONE, "en-GB", "phone-en"), (DESKTOP, "zh-CN", "desktop-zh")])
+def test_the_alerts_page_in_the_other_sizes_and_languages(open_page, made, viewport, locale, name):
+    page = open_page(viewport=viewport, locale=locale)
+    log_in(page, "farmer-hill")
+    page.goto("/alerts")
+    page.locator(".orchard-alert").first.wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    screenshot(page, f"farmer-alerts-{name}")
+    page.goto("/farm")
+    page.locator(".orchard-tile.tile-alert").first.wait_for()
+    screenshot(page, f"farmer-alert-tile-{name}")
