@@ -1,6 +1,6 @@
 """The alerts' tables: rules a farmer tunes, per-subject state, incidents, channels, and the outbox.
 
-A rule row overrides a built-in default (alerts/defaults.py) of the same `key` for a farm, a plot
+A rule row overrides a built-in default (orchard/alert_rules.py) of the same `key` for a farm, a plot
 or a tree; the most specific row wins. State and incidents are written in one transaction with the
 outbox rows (`alert_events`, `alert_deliveries`) that announce them, so a crash between deciding and
 telling neither loses nor repeats a message.
