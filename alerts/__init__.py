@@ -1,0 +1,1 @@
+"""Alerts: rules evaluated on a schedule, incidents, and notifications to farmers."""
