@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchard.notify.messages import Notice, compose
@@ -144,17 +145,23 @@ class Courier:
 
     def _claim(self, channel_id: int, now: datetime) -> Batch | None:
         """The channel's due deliveries, moved past the post's lease so no other courier takes them."""
-        with session_scope(self.sessions) as session:
-            ids = list(session.scalars(select(AlertDelivery.id).where(AlertDelivery.channel_id == channel_id,
-                                                                      *_due(now))
-                                       .order_by(AlertDelivery.event_id).limit(BATCH)))
-            claimed = session.execute(update(AlertDelivery).where(AlertDelivery.id.in_(ids), *_due(now))
-                                      .values(next_attempt_at=now + self.lease)
-                                      .execution_options(synchronize_session=False))
-            if not ids or claimed.rowcount != len(ids):  # type: ignore[attr-defined]
-                session.rollback()  # another courier claimed some: it sends them
-                return None
-            return self._read(session, channel_id, ids)
+        try:
+            with session_scope(self.sessions) as session:
+                return self._take(session, channel_id, now)
+        except OperationalError as exc:  # SQLite: another courier wrote since this one read; it sends them
+            log.debug("alert channel %d: claim lost (%s)", channel_id, exc.orig)
+            return None
+
+    def _take(self, session: Session, channel_id: int, now: datetime) -> Batch | None:
+        ids = list(session.scalars(select(AlertDelivery.id).where(AlertDelivery.channel_id == channel_id, *_due(now))
+                                   .order_by(AlertDelivery.event_id).limit(BATCH)))
+        claimed = session.execute(update(AlertDelivery).where(AlertDelivery.id.in_(ids), *_due(now))
+                                  .values(next_attempt_at=now + self.lease)
+                                  .execution_options(synchronize_session=False))
+        if not ids or claimed.rowcount != len(ids):  # type: ignore[attr-defined]
+            session.rollback()  # another courier claimed some: it sends them
+            return None
+        return self._read(session, channel_id, ids)
 
     def _read(self, session: Session, channel_id: int, ids: list[int]) -> Batch:
         row = session.get_one(AlertChannel, channel_id)

@@ -123,6 +123,8 @@ def post(client: httpx.Client, channel: Channel, message: Message, notices: list
         return Outcome.again("timed out")
     except httpx.TransportError as exc:  # connection refused, reset, DNS: the message of its kind, no URL
         return Outcome.again(f"cannot connect ({type(exc).__name__})")
+    except httpx.InvalidURL:
+        return Outcome.refused("the channel's URL is not one httpx can post to")
     return judge(channel.kind, response, moment)
 
 

@@ -7,6 +7,7 @@ service does every 30 s; the DingTalk robot checks its timestamp window against 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -277,3 +278,48 @@ def test_rate_limit_counts_a_sliding_minute():
     limit.note(1, 30.0)
     assert not limit.allows(1, 59.0) and limit.allows(2, 59.0)
     assert limit.allows(1, 60.5)
+
+
+def test_an_english_farm_gets_english_on_its_own_clock(sessions, clock):
+    with sessions.begin() as session:
+        farm = orchards.get_farm(session, "hill")
+        farm.language, farm.timezone = "en", "Europe/Berlin"
+    with Robot("wecom") as wecom:
+        channel(sessions, "wecom", wecom.url)
+        frost(sessions, clock, range(17, 18))
+        courier(sessions, clock).deliver()
+        content = wecom.posts()[0].json()["markdown"]["content"]
+        assert "**Frost risk** fired · tree 17 · plot north · device dev-17 · -1.5 °C (limit 0 °C) · 11-30 22:00" \
+            in content and "Europe/Berlin, UTC+01:00" in content
+
+
+def test_the_chinese_message_is_on_the_farm_clock(sessions, clock):
+    with Robot("wecom") as wecom:
+        channel(sessions, "wecom", wecom.url)
+        frost(sessions, clock, range(17, 18))
+        courier(sessions, clock).deliver()
+        content = wecom.posts()[0].json()["markdown"]["content"]
+        assert "**霜冻风险** 触发 · 17 号树 · north 地块 · 设备 dev-17 · -1.5 °C（阈值 0 °C） · 12-01 05:00" in content
+
+
+def test_two_couriers_at_once_send_each_message_once(sessions, clock):
+    """Two alerts services on one registry: the claim lets only one of them post a channel's batch."""
+    with Robot("wecom") as wecom, Robot("webhook") as hook:
+        channel(sessions, "wecom", wecom.url)
+        channel(sessions, "webhook", hook.url)
+        frost(sessions, clock)
+        couriers = [courier(sessions, clock), courier(sessions, clock)]
+        start = threading.Barrier(2)
+
+        def run(one: Courier) -> None:
+            start.wait()
+            one.deliver()
+
+        threads = [threading.Thread(target=run, args=(one,)) for one in couriers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert (len(wecom.posts()), len(hook.posts())) == (1, 1)
+        assert sum(one.total.delivered for one in couriers) == 100
+        assert sum(one.total.messages for one in couriers) == 2
