@@ -98,8 +98,14 @@ def _due(now: datetime):
             or_(AlertDelivery.next_attempt_at.is_(None), AlertDelivery.next_attempt_at <= now))
 
 
+PROCESS_RATE_LIMIT = RateLimit()  # couriers of one process share the robots' minute, however often they are made
+
+
 class Courier:
-    """Delivers the outbox; keep one for the service's life (its rate limit and tally live in it)."""
+    """Delivers the outbox; best kept for the service's life, as `total` counts since it was made.
+
+    `client` (httpx) is the caller's to close; without one, each cycle opens and closes its own.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings | None = None, *,
                  client: httpx.Client | None = None, clock: Callable[[], datetime] = utcnow,
@@ -108,14 +114,20 @@ class Courier:
         self.sessions = sessions
         self.give_up = timedelta(seconds=settings.alerts_give_up_s)
         self.lease = timedelta(seconds=2 * settings.alerts_send_timeout_s + 30)
-        self.client = client or httpx.Client(timeout=settings.alerts_send_timeout_s, follow_redirects=False)
+        self.client, self.timeout_s = client, settings.alerts_send_timeout_s
         self.clock, self.jitter = clock, jitter
-        self.rate_limit = rate_limit or RateLimit()
+        self.rate_limit = rate_limit or PROCESS_RATE_LIMIT
         self.total = Tally()  # since start: what the service reports
         self._failing: set[int] = set()  # channels whose failure was logged; their recovery is logged once
 
     def deliver(self) -> Tally:
         """One cycle: at most one message per channel with due deliveries; returns what it did."""
+        if self.client is not None:
+            return self._cycle(self.client)
+        with httpx.Client(timeout=self.timeout_s, follow_redirects=False) as client:
+            return self._cycle(client)
+
+    def _cycle(self, client: httpx.Client) -> Tally:
         now = self.clock()
         cycle = Tally()
         with session_scope(self.sessions) as session:
@@ -135,13 +147,10 @@ class Courier:
                 continue
             message = compose(batch.notices, farm=batch.farm, language=batch.language, timezone=batch.timezone)
             self.rate_limit.note(channel_id, now.timestamp())
-            outcome = post(self.client, batch.channel, message, batch.notices, now=now)
+            outcome = post(client, batch.channel, message, batch.notices, now=now)
             cycle.add(self._record(batch, outcome, now))
         self.total.add(cycle)
         return cycle
-
-    def close(self) -> None:
-        self.client.close()
 
     def _claim(self, channel_id: int, now: datetime) -> Batch | None:
         """The channel's due deliveries, moved past the post's lease so no other courier takes them."""

@@ -66,7 +66,7 @@ def clock() -> Clock:
 
 def courier(sessions, clock: Clock, *, give_up_s: float = 3600, timeout_s: float = 5) -> Courier:
     settings = Settings.load({}, alerts_give_up_s=give_up_s, alerts_send_timeout_s=timeout_s)
-    return Courier(sessions, settings, clock=clock, jitter=lambda: 0.5,
+    return Courier(sessions, settings, clock=clock, jitter=lambda: 0.5, rate_limit=RateLimit(),
                    client=httpx.Client(timeout=timeout_s, trust_env=False))
 
 
@@ -287,7 +287,8 @@ def test_an_english_farm_gets_english_on_its_own_clock(sessions, clock):
     with Robot("wecom") as wecom:
         channel(sessions, "wecom", wecom.url)
         frost(sessions, clock, range(17, 18))
-        courier(sessions, clock).deliver()
+        # As the alerts service makes it: its own HTTP client each cycle, settings from the environment.
+        assert Courier(sessions, clock=clock, rate_limit=RateLimit()).deliver() == Tally(messages=1, delivered=1)
         content = wecom.posts()[0].json()["markdown"]["content"]
         assert "**Frost risk** fired · tree 17 · plot north · device dev-17 · -1.5 °C (limit 0 °C) · 11-30 22:00" \
             in content and "Europe/Berlin, UTC+01:00" in content
