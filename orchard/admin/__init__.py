@@ -21,7 +21,7 @@ from orchard.registry.migrate import current_revision
 @click.option("--db-url", help="The registry database (default: ORCHARD_DB_URL).")
 @click.pass_context
 def group(ctx: click.Context, db_url: str | None) -> None:
-    """Manage the registry (farms, trees, devices, cameras, people, claims) and the broker's accounts.
+    """Manage the registry (farms, trees, devices, cameras, people, claims, alert channels) and the broker's accounts.
 
     Settings come from ORCHARD_* variables; the registry is ORCHARD_DB_URL, migrated to the
     current schema before any command uses it.

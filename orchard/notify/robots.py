@@ -146,8 +146,9 @@ def judge(kind: ChannelKind, response: httpx.Response, now: datetime) -> Outcome
     status = response.status_code
     if status >= 500 or status in (408, 425, 429):
         return Outcome.again(f"HTTP {status}", retry_after(response, now))
-    if status >= 400:
-        return Outcome.refused(f"HTTP {status}")  # not its body: an admin's test must not read other servers
+    if status >= 300:  # not its body: a channel's test must not read other servers' pages
+        moved = " (the URL redirects: give the channel its final URL)" if status < 400 else ""
+        return Outcome.refused(f"HTTP {status}{moved}")
     if kind == ChannelKind.WEBHOOK:
         return Outcome.ok()
     try:

@@ -50,6 +50,7 @@ def test_with_query_keeps_the_robot_token():
     (ChannelKind.WEBHOOK, answer(429, headers={"Retry-After": "120"}), False, True, 120.0),
     (ChannelKind.WEBHOOK, answer(503, headers={"Retry-After": "Mon, 30 Nov 2026 12:05:00 GMT"}), False, True, 300.0),
     (ChannelKind.WEBHOOK, answer(404), False, False, None),
+    (ChannelKind.WEBHOOK, answer(301, headers={"Location": "https://elsewhere/"}), False, False, None),
     (ChannelKind.WECOM, httpx.Response(200, text="<html>portal</html>"), False, False, None),
 ])
 def test_answers_are_judged_as_the_robots_mean_them(kind, response, delivered, retry, after):
