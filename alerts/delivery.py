@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from orchard.notify.messages import Notice, compose
 from orchard.notify.robots import Channel, Outcome, post
@@ -135,6 +135,7 @@ class Courier:
                 select(AlertDelivery.channel_id).join(AlertChannel).where(AlertChannel.enabled.is_(True), *_due(now))
                 .distinct().order_by(AlertDelivery.channel_id)))
         for channel_id in channels:
+            now = self.clock()  # a slow robot before this one must not shorten its claim
             if not self.rate_limit.allows(channel_id, now.timestamp()):
                 continue  # the robot's minute is full; the deliveries stay due for the next cycle
             batch = self._claim(channel_id, now)
@@ -178,7 +179,8 @@ class Courier:
         batch = Batch(Channel(row.id, row.farm_id, row.kind, row.url, row.secret), farm.name or farm.id,
                       farm.language, farm.timezone)
         deliveries = session.scalars(select(AlertDelivery).where(AlertDelivery.id.in_(ids))
-                                     .join(AlertEvent).order_by(AlertEvent.id)).all()
+                                     .join(AlertEvent).order_by(AlertEvent.id)
+                                     .options(joinedload(AlertDelivery.event).joinedload(AlertEvent.incident))).all()
         incidents = [d.event.incident for d in deliveries]
         trees = {t.id: t.label for t in session.scalars(
             select(Tree).where(Tree.id.in_({i.tree_id for i in incidents if i.tree_id})))}
