@@ -97,6 +97,6 @@ def test_channel_command(admin: Admin, channel_id: int) -> None:
         outcome = post(client, channel, message, [])
     where = f"channel {channel_id} ({channel.kind.value} {masked_url(channel.url)})"
     if not outcome.delivered:
-        hint = " (will work later: try again in a minute)" if outcome.retry else ""
+        hint = " (a network or server problem: try again later)" if outcome.retry else ""
         raise click.ClickException(f"{where} did not take the test message: {outcome.error}{hint}")
     click.echo(f"{where} took the test message; look for it in the group")
