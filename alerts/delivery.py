@@ -48,7 +48,7 @@ class Tally:
 
     messages: int = 0
     delivered: int = 0
-    failed: int = 0
+    failed: int = 0  # deliveries whose post failed, to be retried
     gave_up: int = 0
 
     def add(self, other: Tally) -> None:
@@ -119,6 +119,7 @@ class Courier:
         self.rate_limit = rate_limit or PROCESS_RATE_LIMIT
         self.total = Tally()  # since start: what the service reports
         self._failing: set[int] = set()  # channels whose failure was logged; their recovery is logged once
+        self._paused: dict[int, datetime] = {}  # a failing channel's next try: new alerts wait for it too
 
     def deliver(self) -> Tally:
         """One cycle: at most one message per channel with due deliveries; returns what it did."""
@@ -136,8 +137,8 @@ class Courier:
                 .distinct().order_by(AlertDelivery.channel_id)))
         for channel_id in channels:
             now = self.clock()  # a slow robot before this one must not shorten its claim
-            if not self.rate_limit.allows(channel_id, now.timestamp()):
-                continue  # the robot's minute is full; the deliveries stay due for the next cycle
+            if not self.rate_limit.allows(channel_id, now.timestamp()) or self._paused.get(channel_id, now) > now:
+                continue  # the robot's minute is full, or it is failing: the deliveries wait, due
             batch = self._claim(channel_id, now)
             if batch is None:
                 continue
@@ -209,6 +210,7 @@ class Courier:
                 session.execute(update(AlertDelivery).where(AlertDelivery.id.in_(batch.deliveries))
                                 .values(delivered_at=now, attempts=AlertDelivery.attempts + 1, last_error=None,
                                         next_attempt_at=None).execution_options(synchronize_session=False))
+            self._paused.pop(channel.id, None)
             if channel.id in self._failing:
                 self._failing.discard(channel.id)
                 log.info("alert channel %d (%s) delivers again", channel.id, masked_url(channel.url))
@@ -219,19 +221,20 @@ class Courier:
             self._failing.add(channel.id)
             log.warning("alert channel %d (%s %s) failed, will retry: %s", channel.id, channel.kind.value,
                         masked_url(channel.url), outcome.error)
+        # The channel backs off as one, by its longest-failing delivery: its batch stays one message.
+        wait = backoff_s(max(batch.attempts.values()) + 1, self.jitter())
+        if outcome.retry_after_s is not None:
+            wait = max(wait, outcome.retry_after_s)
+        first_deadline = min(batch.deliveries.values()) + self.give_up  # ...but not past an alert's deadline
+        self._paused[channel.id] = min(now + timedelta(seconds=wait), first_deadline)
         lost: list[int] = []
         with session_scope(self.sessions) as session:
             for delivery_id, at in batch.deliveries.items():
                 attempts = batch.attempts[delivery_id] + 1
-                wait = backoff_s(attempts, self.jitter())
                 deadline = at + self.give_up
-                if outcome.retry_after_s is not None:
-                    wait = max(wait, outcome.retry_after_s)
-                    if now + timedelta(seconds=outcome.retry_after_s) > deadline:
-                        lost.append(delivery_id)
-                        continue
-                if now >= deadline:
-                    lost.append(delivery_id)
+                asked = outcome.retry_after_s
+                if now >= deadline or (asked is not None and now + timedelta(seconds=asked) > deadline):
+                    lost.append(delivery_id)  # the robot's wish (Retry-After) would outlast the alert
                     continue
                 session.execute(update(AlertDelivery).where(AlertDelivery.id == delivery_id)
                                 .values(attempts=attempts, last_error=outcome.error,

@@ -156,6 +156,22 @@ def test_no_retry_storm_while_a_robot_is_down(sessions, clock):
         assert the_courier.total.gave_up == 0
 
 
+def test_new_alerts_wait_for_a_failing_robot_backoff(sessions, clock):
+    with Robot("wecom") as wecom:
+        channel(sessions, "wecom", wecom.url)
+        wecom.script = [Answer(status=503)] * 1000
+        the_courier = courier(sessions, clock)
+        for label in range(1, 21):  # ten minutes, a new alert every cycle
+            frost(sessions, clock, range(label, label + 1))
+            the_courier.deliver()
+            clock.advance(30)
+        # Posts at 0, 30, 90, 180 and 360 s (backoff 22.5, 45, 90, 180 s), not one every cycle.
+        assert len(wecom.posts()) == 5
+        wecom.script.clear()
+        clock.advance(600)
+        assert the_courier.deliver() == Tally(messages=1, delivered=20)
+
+
 def test_retry_after_is_honoured(sessions, clock):
     with Robot("webhook") as hook:
         channel(sessions, "webhook", hook.url)
