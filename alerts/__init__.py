@@ -1,1 +1,1 @@
-"""Alerts: rule evaluation on a schedule, the alert lifecycle, notifications."""
+"""Alerts: rules evaluated on a schedule against the store, incidents, and their events and notifications."""

@@ -5,6 +5,7 @@ from api.routes import (
     alerts,
     auth,
     cameras,
+    channels,
     claims,
     devices,
     farms,
@@ -19,4 +20,4 @@ from api.routes import (
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,
            readings.router, devices.router, cameras.router, users.router, orders.router, claims.router,
-           alerts.router, alert_rules.router]
+           channels.router, alerts.router, alert_rules.router]
