@@ -20,10 +20,10 @@ from orchard.store.rollups import HOUR_MS, ReadPlan, RollupMarks, ceil_to, floor
 
 ROLLUP_MEASUREMENT = "readings_hourly"
 MARKS_MEASUREMENT = "rollup_marks"
-# Hours rolled per query: bounds the rows one answer holds (series x 24).
-ROLL_CHUNK_MS = 24 * HOUR_MS
-# Raw readings deleted a week at a time, oldest first.
-PRUNE_STEP_MS = 7 * 86_400_000
+# Hours rolled per query: bounds the rows one answer holds (series x 168).
+ROLL_CHUNK_MS = 7 * 24 * HOUR_MS
+# Raw readings deleted 30 days at a time, oldest first (a first run after an upgrade may have months).
+PRUNE_STEP_MS = 30 * 86_400_000
 # How long a store trusts the marks it read; a run by this instance refreshes them at once.
 MARKS_TTL_S = 30.0
 
@@ -92,7 +92,7 @@ class InfluxRollups:
         self._ensure_database()
         marks: dict[str, int] = {}
         for result in self.influxql(f'SELECT last("ms") FROM {_MARKS} GROUP BY "mark"'):
-            name = (result.get("tags") or {}).get("mark")
+            name = str((result.get("tags") or {}).get("mark"))
             for row in result.get("values") or ():
                 marks[name] = int(row[0])
         found = RollupMarks(marks.get("rolled_until"), marks.get("raw_since"))
@@ -115,7 +115,7 @@ class InfluxRollups:
         return None
 
     def roll_up(self, start_ms: int, end_ms: int) -> int:
-        """Roll [start_ms, end_ms) a day at a time: one GROUP BY time(1h) query, one write per day."""
+        """Roll [start_ms, end_ms) a week at a time: one GROUP BY time(1h) query and its writes per week."""
         self._ensure_database()
         start, end = floor_to(int(start_ms), HOUR_MS), ceil_to(int(end_ms), HOUR_MS)
         written = 0
@@ -136,7 +136,7 @@ class InfluxRollups:
             self._write_lines("\n".join(lines[at:at + per_request]).encode())
 
     def prune_raw(self, before_ms: int) -> int:
-        """DELETE raw readings before `before_ms` (never past the rolled-up hours), a week at a time."""
+        """DELETE raw readings before `before_ms` (never past the rolled-up hours), 30 days at a time."""
         self._marks_cache = None
         rolled = self.rollup_marks().rolled_until_ms
         if rolled is None:
