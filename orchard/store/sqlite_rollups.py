@@ -42,8 +42,10 @@ ROLLUP_BUCKETS = """SELECT hour - ((hour % :width) + :width) % :width AS start,
     FROM hourly WHERE series_id = :id AND hour >= :start AND hour < :end GROUP BY start ORDER BY start"""
 RAISE_MARK = """INSERT INTO rollup_marks (name, ms) VALUES (?, ?)
     ON CONFLICT (name) DO UPDATE SET ms = max(ms, excluded.ms)"""
-# Raw readings are deleted a day of one series at a time: short transactions the ingester can slip between.
+# Raw readings are deleted a day of one series at a time, and rolled a week at a time: short transactions
+# the ingester's writes slip between (a week of 1-minute readings is 10,080 rows).
 PRUNE_STEP_MS = 86_400_000
+ROLL_STEP_MS = 7 * 86_400_000
 
 
 class SqliteRollups:
@@ -80,15 +82,18 @@ class SqliteRollups:
 
     def oldest_raw_ms(self) -> int | None:
         with self._lock, self._translated():
-            return self._db.execute("SELECT min(ts) FROM points").fetchone()[0]
+            # Per series along the primary key: min(ts) over the whole table would read every row.
+            return self._db.execute("SELECT min((SELECT min(ts) FROM points WHERE series_id = series.id)) "
+                                    "FROM series").fetchone()[0]
 
     def roll_up(self, start_ms: int, end_ms: int) -> int:
-        """Roll the hours in [start_ms, end_ms) of each series, one series per transaction."""
+        """Roll the hours in [start_ms, end_ms) of each series, a week of one series per transaction."""
         start, end = floor_to(int(start_ms), HOUR_MS), ceil_to(int(end_ms), HOUR_MS)
         rows = 0
         for sid in self._series_ids():
-            with self._lock, self._translated():
-                rows += self._db.execute(ROLL_SERIES, (sid, start, end)).rowcount
+            for chunk in range(start, end, ROLL_STEP_MS):
+                with self._lock, self._translated():
+                    rows += self._db.execute(ROLL_SERIES, (sid, chunk, min(chunk + ROLL_STEP_MS, end))).rowcount
         return rows
 
     def prune_raw(self, before_ms: int) -> int:
