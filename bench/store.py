@@ -94,7 +94,7 @@ def bench(kind: str, url: str, step_ms: int, repeat: int, sqlite_path: Path | No
     print(f"      raw readings only      {raw_ms:8.1f} ms   (baseline)")
     print(f"      from hourly rollups    {rolled_ms:8.1f} ms   x{rolled_ms / raw_ms:.3f} of raw, "
           f"{raw_ms / rolled_ms:.0f} times faster; same buckets: {alike(rolled, raw)}")
-    # The range starts 20 minutes into an hour whose raw readings are gone: its rollup counts whole.
+    # The range starts 20 minutes into an hour whose raw readings are gone: that hour is left out.
     print(f"      after pruning to 90 d  {pruned_ms:8.1f} ms   x{pruned_ms / raw_ms:.3f} of raw; "
           f"same buckets after the first: {alike([p[1:] for p in pruned], [r[1:] for r in raw])}")
     print("  (2) rollup job")

@@ -49,17 +49,13 @@ def plan_read(start_ms: int, end_ms: int, width: int, marks: RollupMarks) -> Rea
 
     A width that is a whole number of hours reads every rolled-up whole hour from the rollups
     (the same answer, far fewer rows). A finer width reads raw readings while they exist and
-    rollups only where raw readings were deleted: there each hour becomes one bucket, and an
-    hour cut by the range's edge counts whole (its raw readings are gone).
+    rollups only where raw readings were deleted: there each hour becomes one bucket. An hour
+    cut by the range's edge always reads raw readings: where they are gone it is left out,
+    since its rollup holds readings outside the range (before a customer's claim, say).
     """
     if end_ms <= start_ms:
         return ReadPlan(None, ())
     first, last = ceil_to(start_ms, HOUR_MS), floor_to(end_ms, HOUR_MS)
-    if marks.raw_since_ms is not None and marks.rolled_until_ms is not None:
-        if floor_to(start_ms, HOUR_MS) < marks.raw_since_ms:
-            first = floor_to(start_ms, HOUR_MS)
-        if ceil_to(end_ms, HOUR_MS) <= marks.raw_since_ms:
-            last = ceil_to(end_ms, HOUR_MS)
     if marks.rolled_until_ms is None:
         limit = first
     elif width % HOUR_MS == 0:

@@ -33,10 +33,11 @@ def test_finer_widths_read_rollups_only_where_raw_readings_are_gone():
     assert plan_read(0, 3 * DAY, 60_000, pruned) == ReadPlan((0, 2 * DAY), ((2 * DAY, 3 * DAY),))
 
 
-def test_an_edge_hour_whose_raw_readings_are_gone_counts_whole():
+def test_an_hour_cut_by_the_range_reads_raw_readings_even_where_they_are_gone():
+    """Its rollup holds readings outside the range (before a customer's claim, say): better none."""
     pruned = RollupMarks(rolled_until_ms=8 * DAY, raw_since_ms=2 * DAY)
-    assert plan_read(H + 5, 3 * DAY, DAY, pruned) == ReadPlan((H, 3 * DAY), ())
-    assert plan_read(H + 5, 5 * H + 5, 60_000, pruned) == ReadPlan((H, 6 * H), ())
+    assert plan_read(H + 5, 3 * DAY, DAY, pruned) == ReadPlan((2 * H, 3 * DAY), ((H + 5, 2 * H),))
+    assert plan_read(H + 5, 5 * H + 5, 60_000, pruned) == ReadPlan((2 * H, 5 * H), ((H + 5, 2 * H), (5 * H, 5 * H + 5)))
 
 
 def test_merge_combines_buckets_of_the_same_start_by_count():
