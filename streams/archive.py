@@ -139,7 +139,7 @@ class Archive:
         cutoff = int(((time.time() if now is None else now) - self.keep_days * 86400) * 1000)
         removed = 0
         for camera in self._cameras():
-            old_days = [day for day in self._days(camera) if (day_start_ms(day) or cutoff) < cutoff]
+            old_days = [day for day in self._days(camera) if (day_start_ms(day) or 0) < cutoff]  # all dated
             old = [snap for day in old_days for snap in self._in_day(camera, day) if snap.id < cutoff]
             keep = one_a_day((snap.id for snap in old), zone_named(self.zone_of(camera)))
             for snap in old:
