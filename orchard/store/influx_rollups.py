@@ -144,7 +144,8 @@ class InfluxRollups:
         cutoff = min(floor_to(int(before_ms), HOUR_MS), rolled)
         oldest = self.oldest_raw_ms()
         if oldest is not None and oldest < cutoff:
-            for step in range(oldest + PRUNE_STEP_MS, cutoff, PRUNE_STEP_MS):
+            # Whole hours only: a run re-rolling an hour meanwhile finds all of it or none of it.
+            for step in range(floor_to(oldest + PRUNE_STEP_MS, HOUR_MS), cutoff, PRUNE_STEP_MS):
                 self.influxql(f"DELETE FROM {_RAW} WHERE time < {step}ms")
             self.influxql(f"DELETE FROM {_RAW} WHERE time < {cutoff}ms")
         self._raise_mark("raw_since", cutoff)

@@ -118,7 +118,8 @@ class SqliteRollups:
             oldest = self._db.execute("SELECT min(ts) FROM points WHERE series_id = ?", (sid,)).fetchone()[0]
         if oldest is None or oldest >= cutoff:
             return
-        step = oldest + PRUNE_STEP_MS
+        # Whole hours only: a run re-rolling an hour meanwhile finds all of it or none of it.
+        step = floor_to(oldest + PRUNE_STEP_MS, HOUR_MS)
         while step < cutoff:
             yield step
             step += PRUNE_STEP_MS
