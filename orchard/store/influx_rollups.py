@@ -138,11 +138,12 @@ class InfluxRollups:
     def prune_raw(self, before_ms: int) -> int:
         """DELETE raw readings before `before_ms` (never past the rolled-up hours), 30 days at a time."""
         self._marks_cache = None
-        rolled = self.rollup_marks().rolled_until_ms
-        if rolled is None:
+        marks = self.rollup_marks()
+        if marks.rolled_until_ms is None:
             return 0
-        cutoff = min(floor_to(int(before_ms), HOUR_MS), rolled)
-        oldest = self.oldest_raw_ms()
+        cutoff = min(floor_to(int(before_ms), HOUR_MS), marks.rolled_until_ms)
+        # After the first prune a run deletes about one run's worth: no need to look for the oldest.
+        oldest = marks.raw_since_ms if marks.raw_since_ms is not None else self.oldest_raw_ms()
         if oldest is not None and oldest < cutoff:
             # Whole hours only: a run re-rolling an hour meanwhile finds all of it or none of it.
             for step in range(floor_to(oldest + PRUNE_STEP_MS, HOUR_MS), cutoff, PRUNE_STEP_MS):

@@ -123,3 +123,15 @@ def test_raw_readings_are_never_pruned_before_they_are_rolled_up(store, year):  
 def test_the_raw_window_must_be_longer_than_the_lookback(store):  # noqa: F811
     with pytest.raises(ValueError):
         Retention(store, raw_days=2, lookback_hours=48)
+
+
+def test_a_reading_older_than_the_window_written_after_pruning_goes_at_the_next_run(store):  # noqa: F811
+    retention = Retention(store, raw_days=10, lookback_hours=72)
+    store.write(history(D1, NOW - 12 * DAY_MS, NOW))
+    retention.run(now_ms=NOW)
+    cutoff = store.rollup_marks().raw_since_ms
+    assert cutoff is not None and store.oldest_raw_ms() >= cutoff
+    store.write([Reading("air_temp_c", 1.0, NOW - 30 * DAY_MS, D1)])  # a Pi's clock, or a very old spool
+    assert store.oldest_raw_ms() == NOW - 30 * DAY_MS
+    retention.run(now_ms=NOW + HOUR_MS)
+    assert store.oldest_raw_ms() >= cutoff
