@@ -32,7 +32,7 @@ def command(once: bool) -> None:
                 click.echo(f"rolled up {done.rollup_rows} hour(s) of series; deleted {deleted} raw reading(s) "
                            f"older than {settings.raw_days:g} days")
                 return
-            stop = retention.start_thread(settings.rollup_every_s or 600.0)
+            stop = retention.start_thread(settings.rollup_every_s or 3600.0)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
             stop.wait()

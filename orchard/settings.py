@@ -75,7 +75,8 @@ class Settings(BaseSettings):
 
     # Retention of readings: raw kept this many days, hourly rollups for good (orchard/retention.py).
     raw_days: float = Field(default=90.0, gt=0, description="days raw readings are kept")
-    rollup_every_s: float = Field(default=600.0, ge=0, description="how often each ingester rolls up (0: never)")
+    # An hour completes once an hour: running more often only re-reads the lookback sooner.
+    rollup_every_s: float = Field(default=3600.0, ge=0, description="how often each ingester rolls up (0: never)")
     rollup_lookback_hours: int = Field(default=72, ge=1, le=24 * 30,
                                        description="hours re-rolled each run, for readings that arrive late")
 
