@@ -32,7 +32,7 @@ class Input:
     product: str
     dose: float
     dose_unit: str
-    classification: InputClass
+    classification: InputClass | str  # as given; check_input reads it
     registration: str | None = None
     pre_harvest_days: int | None = None
 
@@ -45,7 +45,7 @@ class Content:
     material: str | None = None
     quantity: float | None = None
     unit: str | None = None
-    method: Method | None = None
+    method: Method | str | None = None  # as given; check_content reads it
     inputs: tuple[Input, ...] = field(default_factory=tuple)
     reason: str | None = None
     photo: str | None = None

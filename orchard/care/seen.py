@@ -44,8 +44,8 @@ def entries_seen_by(session: Session, policy: Policy, viewer: Viewer, *, farm_id
                     tree_id: int | None = None, limit: int = 200, now: datetime | None = None) -> list[EntryView]:
     """The entries `viewer` may read, newest first (of one farm, or about one tree, when asked)."""
     if not _staff(viewer):
-        entries = customer_entries(session, policy, viewer, tree_id=tree_id, now=now)
-        return [e for e in entries if farm_id is None or e.farm_id == farm_id][:limit]
+        mine = customer_entries(session, policy, viewer, tree_id=tree_id, now=now)
+        return [e for e in mine if farm_id is None or e.farm_id == farm_id][:limit]
     if tree_id is not None:
         tree = session.get(Tree, tree_id)
         if tree is None or not policy.sees_farm(viewer, tree.farm_id) or farm_id not in (None, tree.farm_id):
