@@ -77,7 +77,7 @@ def entry_card(entry: EntryView, tz: str, lang: str, place: PlaceWords, *, corre
     body: list[Any] = [html.Div(head, className="care-head"), *revision_lines(now_says, lang),
                        html.P(by, className="care-by orchard-small")]
     if snapshot:
-        body.append(html.Img(src=snapshot, alt=t("care.entry.snapshot", lang), loading="lazy",
+        body.append(html.Img(src=snapshot, alt=t("care.entry.snapshot", lang),
                              className="care-snapshot"))
     history = _history(entry, tz, lang)
     if history is not None:

@@ -20,7 +20,7 @@ SECOND = "Bark split on the north side, painted with lime"
 @pytest.fixture(scope="module")
 def site(orchard, dash_broker, relay) -> Iterator[Front]:
     """The dashboard and the relay on one origin, as behind the production proxy."""
-    dashboard = RunningDashboard(orchard, dash_broker.url("orchard-care"), "/cameras").start()
+    dashboard = RunningDashboard(orchard, dash_broker.url("orchard-dashboard"), "/cameras").start()
     front = Front(dashboard.url, relay.url).start()
     yield front
     front.stop()
@@ -53,7 +53,7 @@ def record_and_correct(page) -> None:
     page.goto("/care")
     page.click("#care-place")
     page.get_by_role("option", name="Tree 17 (north)").click()
-    page.get_by_text("Inspection", exact=True).click()
+    page.locator(".care-kinds").get_by_text("Inspection", exact=True).click()
     page.fill("#care-notes", FIRST)
     page.click("#care-save")
     page.wait_for_selector(".care-done")
@@ -105,7 +105,7 @@ def test_the_care_pages_in_chinese_and_on_a_desktop(browser_page):
         log_in(farmer, "farmer-hill")
         farmer.goto("/care")
         farmer.get_by_text("农事记录").first.wait_for()
-        farmer.get_by_text("病虫害防治").click()
+        farmer.locator(".care-kinds").get_by_text("病虫害防治", exact=True).click()
         farmer.locator("#care-pest").wait_for(state="visible")
         screenshot(farmer, f"care-farmer-{size}-zh")
         ana = browser_page(viewport, "zh-CN")
