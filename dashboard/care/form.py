@@ -42,8 +42,9 @@ def event_time(text: object, tz: str) -> datetime:
     return parsed.replace(tzinfo=None).replace(tzinfo=zone(tz)).astimezone(UTC)
 
 
-def _options(prefix: str, values: list[str], lang: str) -> list[dict[str, str]]:
-    return [{"value": v, "label": t(f"{prefix}.{v}", lang)} for v in values]
+def _options(group: str, values: list[str], lang: str) -> list[dict[str, str]]:
+    """Choices with their words from care.json's `group` ("kind", "method", "class")."""
+    return [{"value": v, "label": t(f"care.{group}.{v}", lang)} for v in values]
 
 
 def _text(label: str, id_: str, lang: str, **props: Any) -> dmc.TextInput:
@@ -52,7 +53,7 @@ def _text(label: str, id_: str, lang: str, **props: Any) -> dmc.TextInput:
 
 def fields(lang: str, farms: list[tuple[str, str]], farm: str, places: list[dict[str, str]], tz: str) -> html.Div:
     """The form, for recording and for correcting (then a banner says which entry)."""
-    kinds = _options("care.kind", [k.value for k in CareKind], lang)
+    kinds = _options("kind", [k.value for k in CareKind], lang)
     return html.Div([
         html.Div(id=ids.CARE_BANNER, className="care-banner", style=HIDDEN, children=[
             dmc.Text(id=f"{ids.CARE_BANNER}-text", size="sm"),
@@ -74,10 +75,10 @@ def fields(lang: str, farms: list[tuple[str, str]], farm: str, places: list[dict
             _text("care.form.unit", ids.CARE_UNIT, lang, w=90, placeholder="L, kg")]),
         html.Div(id=ids.CARE_PEST, className="care-pest", style=HIDDEN, children=[
             dmc.Select(label=t("care.form.method", lang), id=ids.CARE_METHOD, allowDeselect=False,
-                       data=_options("care.method", [m.value for m in Method], lang), value=Method.BY_HAND.value),
+                       data=_options("method", [m.value for m in Method], lang), value=Method.BY_HAND.value),
             _text("care.form.product", ids.CARE_PRODUCT, lang),
             dmc.Select(label=t("care.form.classification", lang), id=ids.CARE_CLASS, allowDeselect=False,
-                       data=_options("care.class", [c.value for c in InputClass], lang),
+                       data=_options("class", [c.value for c in InputClass], lang),
                        value=InputClass.BIOLOGICAL.value),
             _text("care.form.registration", ids.CARE_REGISTRATION, lang),
             html.Div(className="care-row", children=[
