@@ -3,10 +3,12 @@ their tree's log within their claim; the promise panel of a tree. Nothing is eve
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.access import CurrentViewer, load
 from api.fields import Int64
@@ -14,15 +16,17 @@ from api.services import Services, ServicesDep
 from api.times import Moment, UTCTime
 from orchard.auth.policy import Viewer
 from orchard.care.content import Content, Input
+from orchard.care.photos import check_photo, read_photo, save_photo
 from orchard.care.promise import tree_promise
 from orchard.care.records import correct_entry, record_entry
 from orchard.care.seen import entries_seen_by, entry_seen_by
 from orchard.care.visible import EntryView, entry_views
-from orchard.errors import NotFound
+from orchard.errors import Forbidden, NotFound
 from orchard.registry.care_log import CareEntry, CareKind, InputClass, Method, Scope
 from orchard.registry.models import Role, Tree, utcnow
 
 router = APIRouter(prefix="/care-log", tags=["care log"])
+PHOTOS_PATH = "/care-log/photos"  # its body may be a photo (orchard.web.BodyLimit, set in api.app)
 trees_router = APIRouter(prefix="/trees", tags=["care log"])
 
 
@@ -47,10 +51,11 @@ class ContentIn(BaseModel):
     method: Method | None = Field(default=None, description="pest and disease control only")
     inputs: list[InputBody] = Field(default_factory=list, max_length=10, description="products applied")
     reason: str | None = Field(default=None, max_length=500, description="why a correction was made")
+    photo: str | None = Field(default=None, max_length=100, description="a name POST /api/care-log/photos returned")
 
-    def content(self) -> Content:
+    def content(self, data_dir: Path) -> Content:
         return Content(notes=self.notes, material=self.material, quantity=self.quantity, unit=self.unit,
-                       method=self.method, reason=self.reason,
+                       method=self.method, reason=self.reason, photo=check_photo(data_dir, self.photo),
                        inputs=tuple(Input(i.product, i.dose, i.dose_unit, i.classification, i.registration,
                                           i.pre_harvest_days) for i in self.inputs))
 
@@ -77,6 +82,7 @@ class RevisionOut(BaseModel):
     method: Method | None
     inputs: list[InputBody]
     reason: str | None
+    photo: str | None  # GET /api/care-log/{id}/revisions/{number}/photo serves it
 
 
 class EntryOut(BaseModel):
@@ -117,6 +123,14 @@ class PromiseOut(BaseModel):
     synthetic: list[AppliedOut]
 
 
+class PhotoOut(BaseModel):
+    photo: str
+
+
+PHOTO_BODY = {"required": True, "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                                            "image/png": {"schema": {"type": "string", "format": "binary"}}}}
+
+
 def _out(entry: EntryView) -> EntryOut:
     return EntryOut.model_validate(entry)
 
@@ -129,6 +143,28 @@ def list_entries(viewer: CurrentViewer, services: ServicesDep, farm: Annotated[s
     with services.reading() as session:
         return [_out(e) for e in entries_seen_by(session, services.policy, viewer, farm_id=farm, tree_id=tree,
                                                  limit=limit)]
+
+
+@router.post("/photos", status_code=201, openapi_extra={"requestBody": PHOTO_BODY})
+async def upload_photo(request: Request, viewer: CurrentViewer, services: ServicesDep) -> PhotoOut:
+    """Keep a photo (a JPEG or PNG body, at most 5 MB) for an entry or correction to name (farmers, admins)."""
+    if viewer.role not in (Role.ADMIN, Role.FARMER):
+        raise Forbidden("only farmers and admins add photos to the care log")
+    data = await request.body()
+    return PhotoOut(photo=await run_in_threadpool(save_photo, services.data_dir, data))
+
+
+@router.get("/{entry_id}/revisions/{number}/photo", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "the photo"}})
+def revision_photo(entry_id: Int64, number: Int64, viewer: CurrentViewer, services: ServicesDep) -> Response:
+    """The photo of one revision, for whoever may read the entry."""
+    with services.reading() as session:
+        found = entry_seen_by(session, services.policy, viewer, entry_id)
+    revision = next((r for r in found.revisions if r.number == number), None) if found else None
+    if revision is None or revision.photo is None:
+        raise NotFound(f"no photo of care log entry {entry_id} version {number}")
+    data, media = read_photo(services.data_dir, revision.photo)
+    return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/{entry_id}")
@@ -148,7 +184,7 @@ def create_entry(body: EntryIn, viewer: CurrentViewer, services: ServicesDep) ->
     with services.writing() as session:
         entry = record_entry(session, farm_id=body.farm_id, scope=body.scope, plot_id=body.plot_id,
                              tree_id=body.tree_id, kind=body.kind, event_at=body.event_at,
-                             by=_user_id(viewer), content=body.content())
+                             by=_user_id(viewer), content=body.content(services.data_dir))
         return _out(entry_views(session, [entry])[0])
 
 
@@ -160,7 +196,7 @@ def correct(entry_id: Int64, body: ContentIn, viewer: CurrentViewer, services: S
         if entry is None or entry_seen_by(session, services.policy, viewer, entry_id) is None:
             raise NotFound(f"no care log entry {entry_id}")
         _may_record(viewer, services, entry.farm_id)
-        correct_entry(session, entry, by=_user_id(viewer), content=body.content())
+        correct_entry(session, entry, by=_user_id(viewer), content=body.content(services.data_dir))
         return _out(entry_views(session, [entry])[0])
 
 

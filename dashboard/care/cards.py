@@ -14,6 +14,7 @@ from dashboard.timefmt import day, when
 from orchard.care.promise import Promise
 from orchard.care.visible import EntryView, RevisionView
 
+PHOTO_ROUTE = "/api/care-log"
 # Words for where an entry applies: given the entry, a sentence such as "Tree 17 (north)" or "its plot".
 PlaceWords = Callable[[EntryView], str]
 
@@ -76,6 +77,9 @@ def entry_card(entry: EntryView, tz: str, lang: str, place: PlaceWords, *, corre
     by = t("care.list.by", lang, who=first.recorded_by, when=when(entry.recorded_at, tz, lang))
     body: list[Any] = [html.Div(head, className="care-head"), *revision_lines(now_says, lang),
                        html.P(by, className="care-by orchard-small")]
+    if now_says.photo:  # served by the API (same origin behind the proxy) to whoever may read the entry
+        body.append(html.Img(src=f"{PHOTO_ROUTE}/{entry.id}/revisions/{now_says.number}/photo",
+                             alt=t("care.entry.photo", lang), className="care-snapshot care-photo"))
     if snapshot:
         body.append(html.Img(src=snapshot, alt=t("care.entry.snapshot", lang),
                              className="care-snapshot"))

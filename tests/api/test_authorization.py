@@ -128,6 +128,10 @@ TABLE = [
          args={"entry_id": "entry_17"}, json={"notes": "30 L", "quantity": 30, "unit": "L"}),
     Case("POST", "/api/care-log/{entry_id}/revisions", "401 404 404 404 201 404 201",
          args={"entry_id": "entry_5"}, json={"notes": "looked again"}),
+    Case("POST", "/api/care-log/photos",              "401 403 403 403 422 422 422",
+         content="not a picture", content_type="image/jpeg"),
+    Case("GET", "/api/care-log/{entry_id}/revisions/{number}/photo", "401 200 404 404 404 200 200",
+         args={"entry_id": "entry_17", "number": "1"}),
     Case("GET", "/api/trees/{tree_id}/promise",       "401 200 404 404 404 200 200", args={"tree_id": "t17"}),
     Case("GET", "/api/trees/{tree_id}/promise",       "401 404 404 404 200 404 200", args={"tree_id": "t5"}),
 ]

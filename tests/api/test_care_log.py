@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.care_world import add_care_log
+from tests.api.care_world import add_care_log, jpeg
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,26 @@ def test_the_promise_panel_tells_of_a_synthetic_spray_on_the_plot(api, care):
     assert promise["kept"] is False
     assert promise["synthetic"][0]["registration"] == "PD20080001"
     assert promise["synthetic"][0]["pre_harvest_days"] == 14
+
+
+def test_a_photo_is_checked_kept_once_and_served_only_to_who_may_read_the_entry(api, care):
+    farmer = api.client("farmer_this_farm")
+    sent = jpeg(3)
+    first = farmer.post("/api/care-log/photos", content=sent, headers={"Content-Type": "image/jpeg"})
+    again = farmer.post("/api/care-log/photos", content=sent, headers={"Content-Type": "image/jpeg"})
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    name = first.json()["photo"]
+    fake = farmer.post("/api/care-log/photos", content=b"\xff\xd8\xff" + b"x" * 200,
+                       headers={"Content-Type": "image/jpeg"})
+    assert fake.status_code == 422 and "cannot be read" in fake.text
+    made = farmer.post("/api/care-log", json={
+        "farm_id": "hill", "scope": "tree", "tree_id": care["t17"], "kind": "inspection", "photo": name,
+        "event_at": iso(datetime.now(UTC) - timedelta(minutes=5)), "notes": "photo of the scab"}).json()
+    url = f"/api/care-log/{made['id']}/revisions/1/photo"
+    shown = api.client("customer_active").get(url)
+    assert shown.status_code == 200 and shown.content == sent and shown.headers["content-type"] == "image/jpeg"
+    assert api.client("customer_other_tree").get(url).status_code == 404
+    unknown = farmer.post("/api/care-log", json={
+        "farm_id": "hill", "scope": "farm", "kind": "inspection", "photo": "care-photos/" + "0" * 64 + ".jpg",
+        "event_at": iso(datetime.now(UTC))})
+    assert unknown.status_code == 422 and "upload the picture first" in unknown.text
