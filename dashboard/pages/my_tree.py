@@ -65,9 +65,7 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
     if token is not None:
         parts.append(dcc.Interval(id=ids.MY_TREE_CAMERA_TICK, interval=CAMERA_TOKEN_MS))
     parts.append(sections.tree_card(claim, lang))
-    promise, *timeline = care_sections(viewer, claim, lang, now, token) or [None]
-    if promise is not None:
-        parts.append(promise)
+    care = care_sections(viewer, claim, lang, now, token)  # the promise panel, then the care timeline
     scope = season.claim_scope(viewer, claim) if claim.state == ClaimState.IN_FORCE else None
     if scope is None:
         parts.append(sections.state_message(claim, lang))
@@ -79,7 +77,7 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
     if claim.cameras:  # without a camera the card above says so once
         parts += [sections.timelapse(claim, base, token, now, lang),
                   sections.gallery(claim, base, token, now, lang)]
-    parts += timeline
+    parts += care
     return [html.Div(parts, className="my-tree__grid")]
 
 
