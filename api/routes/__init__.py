@@ -5,6 +5,7 @@ from api.routes import (
     alerts,
     auth,
     cameras,
+    care_log,
     channels,
     claims,
     devices,
@@ -20,4 +21,4 @@ from api.routes import (
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,
            readings.router, devices.router, cameras.router, users.router, orders.router, claims.router,
-           channels.router, alerts.router, alert_rules.router]
+           care_log.router, care_log.trees_router, channels.router, alerts.router, alert_rules.router]

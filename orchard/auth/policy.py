@@ -4,8 +4,8 @@ Deny by default. Admins see everything; farmers their farms; customers the trees
 their claims in force, with readings and snapshots only inside the claim's dates;
 the bearer of a camera token the cameras it names (and, when it was minted for a
 user, only those that user may still see). Changes: admins anything; farmers create
-and update the plots, trees and claims of their farms, acknowledge their alerts and tune
-their alert rules; customers nothing (not even see a farm's alerts). Answers are
+and update the plots, trees and claims of their farms, add to their care logs, acknowledge
+their alerts and tune their alert rules; customers nothing (not even see a farm's alerts). Answers are
 cached for a few seconds so that a camera endpoint under load does not query the
 registry on every request.
 """
@@ -37,7 +37,7 @@ EVERYTHING = None  # what `*_ids` return for a viewer limited by nothing
 ALL_TIME = Window(EPOCH, FOREVER)
 OPERATOR = "operator"  # the role of a camera token minted without a user
 # What farmers may create and update on their farms; "alert" is acknowledging, "alert_rule" tuning a rule.
-FARMER_EDITS = frozenset({"plot", "tree", "claim", "alert", "alert_rule"})
+FARMER_EDITS = frozenset({"plot", "tree", "claim", "care record", "alert", "alert_rule"})
 
 
 def now_utc() -> datetime:

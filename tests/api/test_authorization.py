@@ -17,6 +17,7 @@ from orchard.registry import alert_tuning, incidents, orchards, people, tokens
 from orchard.registry.alert_channels import add_channel
 from orchard.registry.models import Role
 from tests.alert_rows import fire
+from tests.api.care_world import add_care_log
 from tests.authz import Case, run_table, uncovered_routes
 from tests.world import PASSWORD
 
@@ -117,6 +118,25 @@ TABLE = [
          args={"claim_id": "new_claim_of_ana"}, json={"status": "cancelled"}),
     Case("DELETE", "/api/claims/{claim_id}",          "401 403 404 404 404 403 204",
          args={"claim_id": "new_claim_of_ana"}),
+    # -- care log (tests/api/care_world.py) ------------ anon ana bo  cy  fv  fh  admin
+    Case("GET", "/api/care-log",                      "401 200 200 200 200 200 200"),
+    Case("GET", "/api/care-log/{entry_id}",           "401 200 404 404 404 200 200", args={"entry_id": "entry_17"}),
+    Case("GET", "/api/care-log/{entry_id}",           "401 200 404 200 404 200 200", args={"entry_id": "entry_north"}),
+    Case("GET", "/api/care-log/{entry_id}",           "401 404 404 404 200 404 200", args={"entry_id": "entry_5"}),
+    Case("GET", "/api/care-log/{entry_id}",           "401 404 404 404 404 200 200", args={"entry_id": "entry_old"}),
+    Case("POST", "/api/care-log",                     "401 403 403 403 403 201 201",
+         json=lambda who: {"farm_id": "hill", "scope": "tree", "tree_id": IDS["t17"], "kind": "inspection",
+                           "event_at": "2026-01-01T08:00:00+08:00", "notes": f"by {who}"}),
+    Case("POST", "/api/care-log/{entry_id}/revisions", "401 403 404 404 404 201 201",
+         args={"entry_id": "entry_17"}, json={"notes": "30 L", "quantity": 30, "unit": "L"}),
+    Case("POST", "/api/care-log/{entry_id}/revisions", "401 404 404 404 201 404 201",
+         args={"entry_id": "entry_5"}, json={"notes": "looked again"}),
+    Case("POST", "/api/care-log/photos",              "401 403 403 403 422 422 422",
+         content="not a picture", content_type="image/jpeg"),
+    Case("GET", "/api/care-log/{entry_id}/revisions/{number}/photo", "401 200 404 404 404 200 200",
+         args={"entry_id": "entry_17", "number": "1"}),
+    Case("GET", "/api/trees/{tree_id}/promise",       "401 200 404 404 404 200 200", args={"tree_id": "t17"}),
+    Case("GET", "/api/trees/{tree_id}/promise",       "401 404 404 404 200 404 200", args={"tree_id": "t5"}),
     # -- alerts (customers never see a farm's alerts) -- anon ana bo  cy  fv  fh  admin
     Case("GET", "/api/alerts",                        "401 200 200 200 200 200 200"),
     Case("GET", "/api/alerts/{alert_id}",             "401 404 404 404 404 200 200",
@@ -208,6 +228,7 @@ def test_every_persona_gets_the_status_the_table_says(start_api):
     server = start_api()
     IDS.clear()
     IDS.update(server.ids())
+    IDS.update(add_care_log(server))
     mismatches = run_table(server.url, TABLE, server.personas(), {**IDS, **fresh_rows(server)})
     assert not mismatches, f"{len(mismatches)} requests disagree with the table:\n" + "\n".join(mismatches)
 
