@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(default=5000, gt=0)
     ingest_batch_ms: int = Field(default=200, gt=0)
 
+    # The alerts service.
+    alerts_interval_s: float = Field(default=30.0, gt=0, description="seconds between evaluations")
+    alerts_device_interval_s: float = Field(
+        default=60.0, gt=0, description="a device's reporting interval until learned from its readings")
+    alerts_client_id: str = "orchard-alerts"
+
     @field_validator("mqtt_url")
     @classmethod
     def _mqtt_url(cls, value: str) -> str:
