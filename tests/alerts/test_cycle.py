@@ -12,12 +12,12 @@ from alerts.presence import Presence
 from alerts.readings import StoreReadings
 from orchard.readings import Reading
 from orchard.registry.alerting import (
+    Aggregate,
     AlertEvent,
     AlertIncident,
     AlertRule,
     AlertState,
     AlertStatus,
-    Aggregate,
     Condition,
     EventKind,
 )
@@ -85,7 +85,8 @@ def test_a_silent_device_goes_offline_after_five_intervals_with_no_stale_value_a
         if step % 4 == 3:
             reading(store, clock, "dev-b", air_temp_c=12.0)
         cycle.run(clock.now)
-    assert events(sessions, "offline", "frost") == [(FIRED, "offline", "device:dev-a")]  # no frost from its last cold value
+    # and no frost from its last cold value
+    assert events(sessions, "offline", "frost") == [(FIRED, "offline", "device:dev-a")]
     with sessions() as session:
         incident = incident_of(session, "offline")
         assert incident.fired_value == 300.0  # seconds since its last reading
