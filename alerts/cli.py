@@ -35,6 +35,7 @@ def run_service() -> None:
 
     settings = load_settings()
     setup_logging(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per store query, twice a minute, says nothing
     try:
         upgrade(settings.db_url)
         token = settings.influx_token.get_secret_value() if settings.influx_token is not None else None

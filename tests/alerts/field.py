@@ -93,7 +93,7 @@ class AlertsProcess:
 
     def log(self) -> str:
         path = self.workdir / "alerts.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+        return path.read_text(errors="replace") if path.exists() else ""
 
 
 class Field:
@@ -130,7 +130,8 @@ class Field:
         try:
             _, payload = self.watcher.get(timeout=timeout)
         except Exception:
-            raise AssertionError(f"no alert event within {timeout}s; service log:\n{self.service.log()}") from None
+            tail = self.service.log()[-4000:]
+            raise AssertionError(f"no alert event within {timeout}s; service log:\n{tail}") from None
         return orjson.loads(payload)
 
     def outbox(self) -> list[AlertEvent]:
