@@ -2,27 +2,22 @@
 
 One `latest()` gives each device's newest value per metric and its newest reading of any
 metric; one `summarize()` per (metric, window) serves the windowed rules (rain summed over an
-hour); and, every LEARN_EVERY, one `summarize()` over the last hour learns how often each device
-reports. Nothing here asks the store once per device.
+hour); and one more `summarize()` of one metric over the last hour, a different metric each
+cycle in turn, learns how often each device reports. Nothing here asks the store once per device.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.rules import Rule
-from orchard.readings import Summary
 from orchard.registry.alerting import Aggregate
 from orchard.store import TimeSeriesStore
 from orchard.times import to_ms
 
-log = logging.getLogger(__name__)
-
 DeviceKey = tuple[str, str]  # (farm, device)
-LEARN_EVERY = timedelta(minutes=10)
 LEARN_OVER = timedelta(hours=1)
 LEARN_MIN_READINGS = 3
 
@@ -66,8 +61,9 @@ class StoreReadings:
         self.newest_ms: dict[DeviceKey, int] = {}
         self.last: dict[tuple[str, str, str], tuple[int, float]] = {}  # (farm, device, metric) -> (ts, value)
         self.windows: dict[tuple[str, int], dict[tuple[str, str, str], Window]] = {}
+        self._spacing_s: dict[tuple[str, str, str], float] = {}  # (farm, device, metric) -> seconds
         self.learned_interval_s: dict[DeviceKey, float] = {}
-        self._learned_at: datetime | None = None
+        self._learn_next = 0  # the turn of the metric to learn from next
 
     def read(self, now: datetime, rules: Iterable[Rule]) -> None:
         """Fetch the latest values, the windows the rules need, and (now and then) the intervals."""
@@ -95,24 +91,31 @@ class StoreReadings:
                 before = found.get((*device, metric))
                 found[(*device, metric)] = window if before is None else before.merged(window)
             self.windows[(metric, window_s)] = found
-        if self._learned_at is None or now - self._learned_at >= LEARN_EVERY:
-            self._learn(now)
+        metrics = sorted({metric for _, _, metric in self.last})
+        if metrics:
+            self.learn(metrics[self._learn_next % len(metrics)], now)
+            self._learn_next += 1
 
-    def _learn(self, now: datetime) -> None:
-        """Each device's reporting interval: the spacing of its most frequent series over the last hour."""
+    def learn(self, metric: str, now: datetime) -> None:
+        """Each device's spacing of `metric` over the last hour; its interval is its closest spacing of any metric.
+
+        Spacing is (last - first) / (count - 1) from at least LEARN_MIN_READINGS readings, so a device
+        that started reporting ten minutes ago is learned as well as an old one.
+        """
         end_ms = to_ms(now) + 1
-        busiest: dict[DeviceKey, Summary] = {}
-        for summary in self.store.summarize(None, end_ms - int(LEARN_OVER.total_seconds() * 1000), end_ms):
+        for key in [key for key in self._spacing_s if key[2] == metric]:
+            del self._spacing_s[key]
+        for summary in self.store.summarize(metric, end_ms - int(LEARN_OVER.total_seconds() * 1000), end_ms):
             device = _device_of(summary.series.tag_dict)
-            if device is not None and summary.count > getattr(busiest.get(device), "count", 0):
-                busiest[device] = summary
-        self.learned_interval_s = {
-            device: (summary.last_ms - summary.first_ms) / (summary.count - 1) / 1000
-            for device, summary in busiest.items()
-            if summary.count >= LEARN_MIN_READINGS and summary.last_ms > summary.first_ms
-        }
-        self._learned_at = now
-        log.debug("learned the reporting interval of %d devices", len(self.learned_interval_s))
+            if device is None or summary.count < LEARN_MIN_READINGS or summary.last_ms <= summary.first_ms:
+                continue
+            spacing = (summary.last_ms - summary.first_ms) / (summary.count - 1) / 1000
+            key = (device[0], device[1], metric)  # a device that moved has a series per tree: the closest
+            self._spacing_s[key] = min(spacing, self._spacing_s.get(key, spacing))
+        learned: dict[DeviceKey, float] = {}
+        for (farm, device_id, _), spacing in self._spacing_s.items():
+            learned[(farm, device_id)] = min(spacing, learned.get((farm, device_id), spacing))
+        self.learned_interval_s = learned
 
     def window(self, rule: Rule, device: DeviceKey) -> Window | None:
         assert rule.metric is not None

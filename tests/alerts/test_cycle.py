@@ -184,3 +184,19 @@ def test_a_camera_without_frames_for_three_idle_intervals_is_stale(sessions, sto
     presence.heard("orchard/farm1/dev-a/camera/cam-a/jpeg", b"\xff\xd8")
     minutes(cycle, store, clock, 1, air_temp_c=12.0)
     assert events(sessions)[-1] == (RESOLVED, "camera_stale", "camera:cam-a")
+
+
+def test_a_device_reporting_every_ten_minutes_is_judged_by_its_own_interval(sessions, store, clock):
+    cycle, _ = make_cycle(sessions, store, clock)  # ORCHARD_ALERTS_DEVICE_INTERVAL_S 60 until learned
+    for _ in range(4):
+        clock.advance(minutes=10)
+        reading(store, clock, "dev-a", air_temp_c=12.0)
+        reading(store, clock, "dev-b", air_temp_c=12.0)
+        cycle.run(clock.now)
+    assert cycle.observer.readings.learned_interval_s == {("farm1", "dev-a"): 600.0, ("farm1", "dev-b"): 600.0}
+    clock.advance(minutes=9)
+    cycle.run(clock.now)
+    assert events(sessions, "offline") == []  # 9 minutes: not even one interval missed
+    clock.advance(minutes=41)
+    cycle.run(clock.now)
+    assert events(sessions, "offline") == [(FIRED, "offline", "device:dev-a"), (FIRED, "offline", "device:dev-b")]
