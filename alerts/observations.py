@@ -47,11 +47,15 @@ class Observer:
         clears = offline_since is None and (missed is None or missed < rule.clear_threshold)
         return Observation(None if silence is None else round(silence, 1), holds, clears)
 
-    def camera_stale(self, rule: Rule, device: DeviceKey, camera: str, now: datetime) -> Observation:
-        """No frame for `threshold` idle intervals; before its first frame, counted from our start."""
-        last = self.presence.last_frame(*device, camera) or self.presence.started_at
-        silence = max(0.0, (now - last).total_seconds())
+    def camera_stale(self, rule: Rule, device: DeviceKey, camera: str, now: datetime) -> Observation | None:
+        """No frame for `threshold` idle intervals. Frame times live in memory: after a restart a camera
+        is unknown (nothing changes, a firing alert stays firing) until a frame comes or `threshold`
+        intervals have passed since the start."""
+        last = self.presence.last_frame(*device, camera)
+        silence = max(0.0, (now - (last or self.presence.started_at)).total_seconds())
         missed = silence / self.camera_idle_s
+        if last is None and missed < rule.threshold:
+            return None
         return Observation(round(silence, 1), missed >= rule.threshold, missed < rule.clear_threshold)
 
     def threshold(self, rule: Rule, device: DeviceKey, offline_rule: Rule | None, now: datetime

@@ -200,3 +200,15 @@ def test_a_device_reporting_every_ten_minutes_is_judged_by_its_own_interval(sess
     clock.advance(minutes=41)
     cycle.run(clock.now)
     assert events(sessions, "offline") == [(FIRED, "offline", "device:dev-a"), (FIRED, "offline", "device:dev-b")]
+
+
+def test_a_stale_camera_stays_stale_across_a_restart_until_a_frame_comes(sessions, store, clock):
+    cycle, _ = make_cycle(sessions, store, clock)
+    minutes(cycle, store, clock, 16, air_temp_c=12.0)  # no frame since the start
+    assert events(sessions, "camera_stale") == [(FIRED, "camera_stale", "camera:cam-a")]
+    restarted, presence = make_cycle(sessions, store, clock)  # frame times are in memory: gone
+    minutes(restarted, store, clock, 20, air_temp_c=12.0)
+    assert events(sessions, "camera_stale") == [(FIRED, "camera_stale", "camera:cam-a")]
+    presence.heard("orchard/farm1/dev-a/camera/cam-a/jpeg", b"\xff\xd8")
+    minutes(restarted, store, clock, 1, air_temp_c=12.0)
+    assert events(sessions, "camera_stale")[-1] == (RESOLVED, "camera_stale", "camera:cam-a")
