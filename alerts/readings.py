@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.rules import Rule
+from orchard.readings import Series
 from orchard.registry.alerting import Aggregate
 from orchard.store import TimeSeriesStore
 from orchard.times import to_ms
@@ -48,8 +49,14 @@ class Window:
                       max(self.max, other.max), max(self.last_ms, other.last_ms))
 
 
-def _device_of(tags: dict[str, str]) -> DeviceKey | None:
-    farm, device = tags.get("farm"), tags.get("device")
+def _device_of(series: Series) -> DeviceKey | None:
+    """(farm, device) of a series, from its sorted tag pairs (no dict per series: thousands a cycle)."""
+    farm = device = None
+    for key, value in series.tags:
+        if key == "device":
+            device = value
+        elif key == "farm":
+            farm = value
     return (farm, device) if farm and device else None
 
 
@@ -66,11 +73,10 @@ class StoreReadings:
         self._learn_next = 0  # the turn of the metric to learn from next
 
     def read(self, now: datetime, rules: Iterable[Rule]) -> None:
-        """Fetch the latest values, the windows the rules need, and (now and then) the intervals."""
+        """Fetch the latest values, the windows the rules need, and one metric's spacing per device."""
         self.newest_ms, self.last, self.windows = {}, {}, {}
         for latest in self.store.latest():
-            tags = latest.series.tag_dict
-            device = _device_of(tags)
+            device = _device_of(latest.series)
             if device is None:
                 continue
             key = (*device, latest.series.metric)
@@ -84,7 +90,7 @@ class StoreReadings:
                                         if rule.windowed and rule.metric is not None}):
             found: dict[tuple[str, str, str], Window] = {}
             for summary in self.store.summarize(metric, end_ms - window_s * 1000, end_ms):
-                device = _device_of(summary.series.tag_dict)
+                device = _device_of(summary.series)
                 if device is None:
                     continue
                 window = Window(summary.count, summary.sum, summary.min, summary.max, summary.last_ms)
@@ -106,7 +112,7 @@ class StoreReadings:
         for key in [key for key in self._spacing_s if key[2] == metric]:
             del self._spacing_s[key]
         for summary in self.store.summarize(metric, end_ms - int(LEARN_OVER.total_seconds() * 1000), end_ms):
-            device = _device_of(summary.series.tag_dict)
+            device = _device_of(summary.series)
             if device is None or summary.count < LEARN_MIN_READINGS or summary.last_ms <= summary.first_ms:
                 continue
             spacing = (summary.last_ms - summary.first_ms) / (summary.count - 1) / 1000
