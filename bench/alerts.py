@@ -128,8 +128,8 @@ def ingest_with_and_without_alerts(broker: Mosquitto, store_url: str, db_url: st
     without, with_alerts = [], []
     environ = {key: value for key, value in os.environ.items() if not key.startswith("ORCHARD_")}
     environ.update(PYTHONPATH=str(REPO), ORCHARD_MQTT_URL=broker.url("orchard-alerts"), ORCHARD_STORE_URL=store_url,
-                   ORCHARD_DB_URL=db_url, ORCHARD_DATA_DIR=str(workdir / "alerts"), ORCHARD_ALERTS_INTERVAL_S=str(interval_s),
-                   ORCHARD_LOG_LEVEL="WARNING")
+                   ORCHARD_DB_URL=db_url, ORCHARD_DATA_DIR=str(workdir / "alerts"),
+                   ORCHARD_ALERTS_INTERVAL_S=str(interval_s), ORCHARD_LOG_LEVEL="WARNING")
     for _ in range(rounds):
         without.append(ingester_rate(url, publisher_url, store_url, single, len(single), workdir))
         service = subprocess.Popen([sys.executable, "-m", "alerts"], env=environ, cwd=workdir)
