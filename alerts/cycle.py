@@ -106,8 +106,8 @@ class Cycle:
                 continue
             for change in self._judge(subject, book, now, judged, outcome):
                 changes[subject.farm].append(change)
-        changes_by_farm = self._forgotten(judged, books, now, changes)
-        for farm, farm_changes in changes_by_farm.items():
+        self._forget(judged, books, changes)
+        for farm, farm_changes in changes.items():
             self._write(farm, farm_changes, now, outcome)
         return outcome
 
@@ -144,8 +144,7 @@ class Cycle:
                     judge(rule, f"camera:{camera}", seen, rule.duration_s)
         return found
 
-    def _forgotten(self, judged: set[StatusKey], books: dict[str, RuleBook], now: datetime,
-                   changes: dict[str, list[Change]]) -> dict[str, list[Change]]:
+    def _forget(self, judged: set[StatusKey], books: dict[str, RuleBook], changes: dict[str, list[Change]]) -> None:
         """Standings whose rule no longer applies (disabled, device removed) go back to OK; firing ones resolve."""
         assert self._kept is not None
         for key, kept in self._kept.items():
@@ -155,7 +154,6 @@ class Cycle:
             rule = books[farm].defaults.get(rule_key) or Rule(rule_key, THRESHOLD, None, Condition.ABOVE, 0.0, 0.0)
             event = EventKind.RESOLVED if kept.standing.state is FIRING else None
             changes[farm].append(Change(rule, subject, None, Standing(), event, None))
-        return changes
 
     def _write(self, farm: str, changes: list[Change], now: datetime, outcome: Outcome) -> None:
         """One transaction for the farm's changes and their outbox events; the cache follows the commit."""
