@@ -37,6 +37,7 @@ def run_service() -> None:
     setup_logging(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per store query, twice a minute, says nothing
     try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(settings.db_url)
         token = settings.influx_token.get_secret_value() if settings.influx_token is not None else None
         store = open_store(settings.store_url, token=token)
@@ -46,6 +47,7 @@ def run_service() -> None:
         session_factory(settings.db_url), store, settings.mqtt_url,
         interval_s=settings.alerts_interval_s, device_interval_s=settings.alerts_device_interval_s,
         camera_idle_s=settings.camera_idle_s, client_id=settings.alerts_client_id,
+        heartbeat=settings.data_dir / "alerts-heartbeat",
     )
     supervisor = service.supervisor
     supervisor.watch_all_threads()

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import paho.mqtt.client as paho
 from sqlalchemy.exc import OperationalError
@@ -37,11 +38,12 @@ class AlertsService:
     def __init__(self, sessions: sessionmaker[Session], store: TimeSeriesStore, mqtt_url: str, *,
                  interval_s: float = 30.0, device_interval_s: float = 60.0, camera_idle_s: float = 300.0,
                  client_id: str = "orchard-alerts", clock: Callable[[], datetime] = utcnow,
-                 supervisor: Supervisor | None = None) -> None:
+                 supervisor: Supervisor | None = None, heartbeat: Path | None = None) -> None:
         self.sessions = sessions
         self.store = store
         self.interval_s = interval_s
         self.clock = clock
+        self.heartbeat = heartbeat  # touched after every completed cycle, for a container's health check
         self.supervisor = supervisor or Supervisor()
         self.presence = Presence(clock)
         self.client, self.address = make_client(mqtt_url, client_id)
@@ -99,6 +101,8 @@ class AlertsService:
         except (StoreError, OperationalError) as exc:
             self._failed(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
             return None
+        if self.heartbeat is not None:
+            self.heartbeat.touch()
         if self._failing is not None:
             log.info("evaluating alerts again")
             self._failing = None
