@@ -154,9 +154,13 @@ def ingest_with_and_without_alerts(broker: Mosquitto, store_url: str, db_url: st
         without.append(ingester_rate(url, publisher_url, store_url, single, len(single), workdir))
         service = subprocess.Popen([sys.executable, "-m", "alerts"], env=environ, cwd=workdir)
         try:
-            time.sleep(5)  # started, migrated, its first cycle under way
-            if service.poll() is not None:
-                raise RuntimeError(f"the alerts service exited with {service.returncode}")
+            heartbeat = workdir / "alerts" / "alerts-heartbeat"  # touched after each completed cycle
+            heartbeat.unlink(missing_ok=True)
+            deadline = time.monotonic() + 120
+            while not heartbeat.exists():  # started, migrated, its first cycle (reads every standing) done
+                if service.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the alerts service did not complete a cycle ({service.poll()})")
+                time.sleep(0.2)
             with_alerts.append(ingester_rate(url, publisher_url, store_url, single, len(single), workdir))
             if service.poll() is not None:
                 raise RuntimeError(f"the alerts service exited with {service.returncode} during the run")
@@ -170,7 +174,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trees", type=int, default=500)
     parser.add_argument("--cycles", type=int, default=8, help="steady cycles timed per backend (one per metric)")
-    parser.add_argument("--messages", type=int, default=60_000, help="messages per ingest run; 0 skips (2)")
+    parser.add_argument("--messages", type=int, default=100_000, help="messages per ingest run; 0 skips (2)")
     parser.add_argument("--alerts-interval", type=float, default=30.0, help="ORCHARD_ALERTS_INTERVAL_S for (2)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
