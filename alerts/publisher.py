@@ -69,6 +69,11 @@ class OutboxPublisher:
     def publish_pending(self) -> int:
         """Publish every unpublished event; the number the broker acknowledged."""
         published = 0
+        # paho keeps a QoS 1 message published while disconnected and sends it on reconnect, while the
+        # outbox would send it again: publish only while connected.
+        if not self.client.is_connected():
+            self._down("not connected to the broker; alert events wait in the outbox")
+            return published
         while True:
             with self.sessions() as session:
                 events = session.scalars(
