@@ -174,7 +174,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trees", type=int, default=500)
     parser.add_argument("--cycles", type=int, default=8, help="steady cycles timed per backend (one per metric)")
-    parser.add_argument("--messages", type=int, default=100_000, help="messages per ingest run; 0 skips (2)")
+    parser.add_argument("--messages", type=int, default=60_000, help="messages per ingest run; 0 skips (2)")
     parser.add_argument("--alerts-interval", type=float, default=30.0, help="ORCHARD_ALERTS_INTERVAL_S for (2)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
