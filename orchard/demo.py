@@ -226,11 +226,11 @@ def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: in
                      len(ingester.spool))
             if duration and time.monotonic() - started >= duration - 0.01:
                 stop.set()
+        alerts.stop()  # first: nothing to judge while the simulated units say goodbye
         sim_thread.join()
         history.join(timeout=5)
         for server in reversed(servers):
             server.stop()
-        alerts.stop()
         ingester.stop()
     finally:
         broker.stop()
