@@ -28,6 +28,7 @@ def group(ctx: click.Context) -> None:
 
 
 def run_service() -> None:
+    from alerts.delivery import Courier
     from alerts.service import AlertsService
     from orchard.registry.db import session_factory
     from orchard.registry.migrate import upgrade
@@ -43,8 +44,9 @@ def run_service() -> None:
         store = open_store(settings.store_url, token=token)
     except OrchardError as exc:
         raise click.ClickException(str(exc)) from None
+    sessions = session_factory(settings.db_url)
     service = AlertsService(
-        session_factory(settings.db_url), store, settings.mqtt_url,
+        sessions, store, settings.mqtt_url, Courier(sessions, settings),
         interval_s=settings.alerts_interval_s, device_interval_s=settings.alerts_device_interval_s,
         camera_idle_s=settings.camera_idle_s, client_id=settings.alerts_client_id,
         heartbeat=settings.data_dir / "alerts-heartbeat",

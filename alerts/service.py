@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.cycle import Cycle, Outcome
-from alerts.notify import deliver_notifications
+from alerts.delivery import Courier
 from alerts.observations import Observer
 from alerts.presence import Presence
 from alerts.publisher import OutboxPublisher
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 class AlertsService:
-    def __init__(self, sessions: sessionmaker[Session], store: TimeSeriesStore, mqtt_url: str, *,
+    def __init__(self, sessions: sessionmaker[Session], store: TimeSeriesStore, mqtt_url: str, courier: Courier, *,
                  interval_s: float = 30.0, device_interval_s: float = 60.0, camera_idle_s: float = 300.0,
                  client_id: str = "orchard-alerts", clock: Callable[[], datetime] = utcnow,
                  supervisor: Supervisor | None = None, heartbeat: Path | None = None) -> None:
@@ -43,6 +43,7 @@ class AlertsService:
         self.store = store
         self.interval_s = interval_s
         self.clock = clock
+        self.courier = courier  # sends the outbox's due notifications, grouped per channel
         self.heartbeat = heartbeat  # touched after every completed cycle, for a container's health check
         self.supervisor = supervisor or Supervisor()
         self.presence = Presence(clock)
@@ -97,7 +98,7 @@ class AlertsService:
         try:
             outcome = self.cycle.run(self.clock())
             self.publisher.publish_pending()
-            deliver_notifications(self.sessions)
+            self.courier.deliver()
         except (StoreError, OperationalError) as exc:
             self._failed(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
             return None

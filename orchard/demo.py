@@ -112,11 +112,12 @@ def _dashboard(settings, broker, ports: dict[str, int]) -> WebServer:
 
 def _alerts(settings, sessions, broker, interval: float, camera_idle: float):
     """The alerts service, told how often the simulated units report and snap."""
+    from alerts.delivery import Courier
     from alerts.service import AlertsService
     from orchard.store import open_store
 
     return AlertsService(sessions, open_store(settings.store_url), broker.url("orchard-alerts"),
-                         interval_s=settings.alerts_interval_s, device_interval_s=interval,
+                         Courier(sessions, settings), interval_s=settings.alerts_interval_s, device_interval_s=interval,
                          camera_idle_s=camera_idle, client_id="orchard-demo-alerts")
 
 

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     alerts_device_interval_s: float = Field(
         default=60.0, gt=0, description="a device's reporting interval until learned from its readings")
     alerts_client_id: str = "orchard-alerts"
+    # Alert notifications (alerts/delivery.py): how long a message is retried, how long one post may take.
+    alerts_give_up_s: float = Field(default=3600.0, gt=0, description="seconds after an alert its message is given up")
+    alerts_send_timeout_s: float = Field(default=10.0, gt=0, le=120, description="seconds one post may take")
 
     @field_validator("mqtt_url")
     @classmethod
