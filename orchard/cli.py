@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "dashboard": "dashboard.cli:command",
     "admin": "orchard.admin:group",
     "alerts": "alerts.cli:group",
+    "retention": "orchard.retention_cli:command",
 }
 
 
