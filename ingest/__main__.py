@@ -34,6 +34,8 @@ def command(host: str, port: int) -> None:
         store,
         settings.data_dir / "ingest-spool.db",
         client_id=settings.ingest_client_id,
+        group=settings.ingest_group,
+        session_expiry_s=settings.ingest_session_expiry_s,
         batch_size=settings.ingest_batch_size,
         batch_ms=settings.ingest_batch_ms,
         locations=registry_locations(settings.db_url),
@@ -45,7 +47,8 @@ def command(host: str, port: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: supervisor.stop())
     ingester.start()
-    log.info("ingesting from %s into %s", ingester.subscriber.address, settings.store_url.split("@")[-1])
+    log.info("ingesting from %s into %s as %s%s", ingester.subscriber.address, settings.store_url.split("@")[-1],
+             settings.ingest_client_id, f" in group {settings.ingest_group}" if settings.ingest_group else "")
     supervisor.stopping.wait()
     ingester.stop()
     sys.exit(supervisor.exit_code)

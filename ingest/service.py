@@ -42,6 +42,8 @@ class Ingester:
         store: TimeSeriesStore,
         spool_path: Path,
         client_id: str = "orchard-ingest",
+        group: str = "",
+        session_expiry_s: int = 7 * 86400,
         batch_size: int = 5000,
         batch_ms: int = 200,
         locations: DeviceLocations | None = None,
@@ -53,7 +55,8 @@ class Ingester:
         self.batch_s = batch_ms / 1000
         self.stats = IngestStats()
         self.inbox: Inbox[Delivery] = Inbox(INBOX_SIZE)
-        self.subscriber = Subscriber(mqtt_url, client_id, self.inbox)
+        self.subscriber = Subscriber(mqtt_url, client_id, self.inbox, group=group,
+                                     session_expiry_s=session_expiry_s)
         self.dead_letters = DeadLetters(self.subscriber.publish)
         self.locations = locations
         self.decoder = Decoder(locations)

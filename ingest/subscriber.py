@@ -3,6 +3,10 @@
 The network callback only queues the message; acknowledgements are sent later, after
 the readings are durable, and only for messages of the current connection (after a
 reconnect the broker redelivers whatever was not acknowledged).
+
+With a `group`, several ingesters share the telemetry: an MQTT 5 shared subscription
+(`$share/<group>/orchard/+/+/telemetry`) gives each message to one member, and each member
+keeps its own persistent session (its client id must differ from the others').
 """
 
 from __future__ import annotations
@@ -31,13 +35,21 @@ class Delivery:
     connection: int
 
 
+def shared(subscription: str, group: str) -> str:
+    """The shared-subscription filter through which the members of `group` split `subscription`."""
+    return f"$share/{group}/{subscription}"
+
+
 class Subscriber:
     def __init__(self, mqtt_url: str, client_id: str, inbox: Inbox,
-                 subscriptions: tuple[str, ...] = (topics.TELEMETRY_SUBSCRIPTION,)) -> None:
+                 subscriptions: tuple[str, ...] = (topics.TELEMETRY_SUBSCRIPTION,),
+                 group: str = "", session_expiry_s: int = 7 * 86400) -> None:
         self.inbox = inbox
-        self.subscriptions = subscriptions
+        self.subscriptions = tuple(shared(s, group) for s in subscriptions) if group else subscriptions
+        # MQTT 3.1.1 without a group, so that any broker will do; a group needs MQTT 5.
+        self.session_expiry_s = session_expiry_s if group else None
         client, self.address = make_client(mqtt_url, client_id, persistent=True, manual_ack=True,
-                                           client_class=FastClient)
+                                           client_class=FastClient, mqtt5=bool(group))
         self.client: FastClient = client  # type: ignore[assignment]
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
@@ -76,7 +88,7 @@ class Subscriber:
         self.client.publish(topic, payload, qos=1)
 
     def start(self) -> None:
-        connect(self.client, self.address)
+        connect(self.client, self.address, session_expiry_s=self.session_expiry_s)
 
     def stop(self) -> None:
         self.connected = False

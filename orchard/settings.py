@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
+import re
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -71,8 +73,12 @@ class Settings(BaseSettings):
     # The dashboard: where browsers fetch camera images (the relay's /cameras, on the same origin behind a proxy).
     cameras_url: str = Field(default="/cameras", description="camera relay base URL as browsers reach it")
 
-    # The ingester.
-    ingest_client_id: str = "orchard-ingest"
+    # The ingester. Several share the telemetry through an MQTT 5 shared subscription when a group is set;
+    # each then needs its own client id (empty: orchard-ingest, or orchard-ingest-<host name> in a group).
+    ingest_client_id: str = Field(default="", description="the ingester's persistent MQTT session")
+    ingest_group: str = Field(default="", description="shared-subscription group; empty: a plain subscription")
+    ingest_session_expiry_s: int = Field(default=7 * 86400, gt=0, le=0xFFFFFFFE,
+                                         description="how long the broker keeps a group member's session")
     ingest_batch_size: int = Field(default=5000, gt=0)
     ingest_batch_ms: int = Field(default=200, gt=0)
 
@@ -128,6 +134,20 @@ class Settings(BaseSettings):
                 raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
         return value
 
+    @field_validator("ingest_group")
+    @classmethod
+    def _ingest_group(cls, value: str) -> str:
+        if value and not ID_PATTERN.fullmatch(value):
+            raise ValueError(f"must match {ID_PATTERN.pattern} (it becomes $share/<group>/... on the broker)")
+        return value
+
+    @field_validator("ingest_client_id")
+    @classmethod
+    def _client_id(cls, value: str) -> str:
+        if len(value) > 128 or any(not c.isprintable() or c.isspace() for c in value):
+            raise ValueError("must be at most 128 printable characters without spaces")
+        return value
+
     @field_validator("farm", "device")
     @classmethod
     def _id(cls, value: str | None) -> str | None:
@@ -155,6 +175,8 @@ class Settings(BaseSettings):
             self.store_url = f"sqlite:///{self.data_dir / 'readings.db'}"
         if not self.db_url:
             self.db_url = f"sqlite:///{self.data_dir / 'registry.db'}"
+        if not self.ingest_client_id:
+            self.ingest_client_id = default_ingest_client_id(self.ingest_group)
         return self
 
     @classmethod
@@ -192,6 +214,15 @@ class Settings(BaseSettings):
             return cls(_env_file=None, **{**values, **overrides})
         except ValidationError as exc:
             raise SettingsError(describe(exc)) from None
+
+
+def default_ingest_client_id(group: str) -> str:
+    """One ingester alone keeps the old id; a group member takes its host name, which differs per
+    replica of `docker compose --scale` (every replica gets the same environment)."""
+    if not group:
+        return "orchard-ingest"
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:80] or "host"
+    return f"orchard-ingest-{host}"
 
 
 def read_env_file(path: str | Path) -> dict[str, str]:
