@@ -23,7 +23,7 @@ from tests.services import free_port
 
 pytestmark = pytest.mark.slow
 
-READINGS = 2000
+READINGS = 800
 VALUES_PER_READING = 2  # the counting sensor gives soil_moisture_pct and custom_seq
 
 
@@ -97,7 +97,7 @@ def test_three_ingesters_share_the_stream_and_one_killed_loses_nothing(broker, s
 
         sender = threading.Thread(target=send, args=(device, READINGS - 1, 0.001))
         sender.start()
-        wait_until(lambda: stored_points(store_url)[0] >= 300, timeout=60, message="stream under way")
+        wait_until(lambda: stored_points(store_url)[0] >= 200, timeout=60, message="stream under way")
         victim = members[1]
         victim.kill()
         killed_at = stored_points(store_url)[0]
