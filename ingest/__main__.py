@@ -21,10 +21,15 @@ log = logging.getLogger("ingest")
 @click.command("ingest")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address of the Prometheus /metrics endpoint.")
 @click.option("--port", default=9108, show_default=True, type=int, help="Port of /metrics (0 to disable).")
-def command(host: str, port: int) -> None:
+@click.option("--leave", is_flag=True,
+              help="Retire this member of ORCHARD_INGEST_GROUP for good: store what its session still holds, "
+                   "then end the session and exit.")
+def command(host: str, port: int, leave: bool) -> None:
     """Subscribe to telemetry, validate it and write it to the store (ORCHARD_STORE_URL)."""
     settings = load_settings()
     setup_logging(settings)
+    if leave and not settings.ingest_group:
+        raise click.ClickException("--leave retires a member of a group: set ORCHARD_INGEST_GROUP")
     try:
         store = open_store(settings.store_url, token=_secret(settings.influx_token))
     except OrchardError as exc:
@@ -49,8 +54,20 @@ def command(host: str, port: int) -> None:
     ingester.start()
     log.info("ingesting from %s into %s as %s%s", ingester.subscriber.address, settings.store_url.split("@")[-1],
              settings.ingest_client_id, f" in group {settings.ingest_group}" if settings.ingest_group else "")
-    supervisor.stopping.wait()
-    ingester.stop()
+    drained = False
+    if leave:
+        log.info("leaving group %s as %s: storing what the session holds", settings.ingest_group,
+                 settings.ingest_client_id)
+        while not supervisor.stopping.wait(0.5):
+            if ingester.drained():
+                drained = True
+                break
+    else:
+        supervisor.stopping.wait()
+    ingester.stop(end_session=drained)
+    if drained:
+        log.info("left group %s: the broker has forgotten %s", settings.ingest_group, settings.ingest_client_id)
+        return
     sys.exit(supervisor.exit_code)
 
 

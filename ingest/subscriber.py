@@ -12,9 +12,13 @@ keeps its own persistent session (its client id must differ from the others').
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from ingest.fast_client import FastClient
 from ingest.inbox import Inbox
@@ -43,8 +47,11 @@ def shared(subscription: str, group: str) -> str:
 class Subscriber:
     def __init__(self, mqtt_url: str, client_id: str, inbox: Inbox,
                  subscriptions: tuple[str, ...] = (topics.TELEMETRY_SUBSCRIPTION,),
-                 group: str = "", session_expiry_s: int = 7 * 86400) -> None:
+                 group: str = "", session_expiry_s: int = 7 * 86400, leaving: bool = False) -> None:
         self.inbox = inbox
+        self.leaving = leaving  # a member retired for good: unsubscribe, take what its session holds
+        self.unsubscribed = threading.Event()
+        self.last_message_at = time.monotonic()
         self.subscriptions = tuple(shared(s, group) for s in subscriptions) if group else subscriptions
         # MQTT 3.1.1 without a group, so that any broker will do; a group needs MQTT 5.
         self.session_expiry_s = session_expiry_s if group else None
@@ -54,6 +61,7 @@ class Subscriber:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_unsubscribe = self._on_unsubscribe
         self.connection = 0
         self.connected = False
 
@@ -64,7 +72,13 @@ class Subscriber:
         self.connection += 1
         self.connected = True
         log.info("connected to %s (session present: %s)", self.address, flags.session_present)
-        client.subscribe([(topic, 1) for topic in self.subscriptions])
+        if self.leaving:
+            client.unsubscribe(list(self.subscriptions))
+        else:
+            client.subscribe([(topic, 1) for topic in self.subscriptions])
+
+    def _on_unsubscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        self.unsubscribed.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if self.connected:
@@ -76,6 +90,7 @@ class Subscriber:
             topic = message.topic
         except UnicodeDecodeError:
             topic = repr(message._topic)[:200]  # a topic that is not UTF-8 is dead-lettered as bad_topic
+        self.last_message_at = time.monotonic()
         # bytes() of paho's bytes payload is the same object, not a copy
         self.inbox.put(Delivery(topic, bytes(message.payload), message.mid, message.qos, self.connection))
 
@@ -90,7 +105,12 @@ class Subscriber:
     def start(self) -> None:
         connect(self.client, self.address, session_expiry_s=self.session_expiry_s)
 
-    def stop(self) -> None:
+    def stop(self, end_session: bool = False) -> None:
+        """Disconnect; the broker keeps the session unless `end_session` (MQTT 5: expiry 0 at disconnect)."""
         self.connected = False
-        self.client.disconnect()
+        properties = None
+        if end_session and self.session_expiry_s is not None:
+            properties = Properties(PacketTypes.DISCONNECT)
+            properties.SessionExpiryInterval = 0
+        self.client.disconnect(properties=properties)
         self.client.loop_stop()

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -115,5 +116,41 @@ def test_three_ingesters_share_the_stream_and_one_killed_loses_nothing(broker, s
             assert store.latest({"device": "dev-b"}), "the probes went through the group too"
     finally:
         for member in members:
+            if member.process is not None and member.process.poll() is None:
+                member.kill()
+
+
+def test_a_member_retired_with_leave_hands_its_waiting_share_to_the_store(broker, tmp_path, device):
+    store_url = f"sqlite:///{tmp_path / 'readings.db'}"
+    env = {**os.environ, "ORCHARD_MQTT_URL": broker.url("orchard-ingest"), "ORCHARD_STORE_URL": store_url,
+           "ORCHARD_DATA_DIR": str(tmp_path / "ingest"), "ORCHARD_INGEST_GROUP": "ingest",
+           "ORCHARD_INGEST_BATCH_MS": "20"}
+    staying, retired = IngesterProcess(env, "staying"), IngesterProcess(env, "retired")
+    for member in (staying, retired):
+        member.start()
+    try:
+        wait_until(lambda: publish(broker.url("dev-b"), "orchard/farm1/dev-b/telemetry", b'{"air_temp_c": 20}')
+                   and staying.readings_received() > 0 and retired.readings_received() > 0,
+                   timeout=60, interval=0.3, message="both members subscribed")
+        retired.kill()  # scaled in without --leave: the broker keeps handing it a share
+        device.start()
+        wait_until(device.client.is_connected, message="device connected")
+        send(device, 200)
+        drain(device)
+        wait_until(lambda: stored_points(store_url)[0] > 0, message="the staying member's share stored")
+        time.sleep(2.0)
+        assert stored_points(store_url)[0] < 200, "the retired member's share should wait in its session"
+
+        leave = subprocess.run([sys.executable, "-m", "ingest", "--port", "0", "--leave"], env=retired.env,
+                               timeout=120, capture_output=True, text=True)
+        assert leave.returncode == 0, leave.stderr[-2000:]
+        expect_all(store_url, 200)
+
+        send(device, 100)  # the group is the staying member alone now
+        drain(device)
+        expect_all(store_url, 300)
+        assert stored_points(store_url) == (300, 300)
+    finally:
+        for member in (staying, retired):
             if member.process is not None and member.process.poll() is None:
                 member.kill()
