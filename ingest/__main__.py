@@ -11,6 +11,7 @@ import click
 
 from ingest.locations import DeviceLocations
 from ingest.service import Ingester
+from ingest.subscriber import member_id
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
 from orchard.store import open_store
@@ -22,14 +23,13 @@ log = logging.getLogger("ingest")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address of the Prometheus /metrics endpoint.")
 @click.option("--port", default=9108, show_default=True, type=int, help="Port of /metrics (0 to disable).")
 @click.option("--leave", is_flag=True,
-              help="Retire this member of ORCHARD_INGEST_GROUP for good: store what its session still holds, "
-                   "then end the session and exit.")
+              help="Retire this ingester (ORCHARD_INGEST_CLIENT_ID) for good: unsubscribe, store what its "
+                   "session still holds, then end the session and exit.")
 def command(host: str, port: int, leave: bool) -> None:
     """Subscribe to telemetry, validate it and write it to the store (ORCHARD_STORE_URL)."""
     settings = load_settings()
     setup_logging(settings)
-    if leave and not settings.ingest_group:
-        raise click.ClickException("--leave retires a member of a group: set ORCHARD_INGEST_GROUP")
+    client_id = settings.ingest_client_id or member_id(settings.data_dir)
     try:
         store = open_store(settings.store_url, token=_secret(settings.influx_token))
     except OrchardError as exc:
@@ -38,7 +38,7 @@ def command(host: str, port: int, leave: bool) -> None:
         settings.mqtt_url,
         store,
         settings.data_dir / "ingest-spool.db",
-        client_id=settings.ingest_client_id,
+        client_id=client_id,
         group=settings.ingest_group,
         session_expiry_s=settings.ingest_session_expiry_s,
         batch_size=settings.ingest_batch_size,
@@ -53,11 +53,10 @@ def command(host: str, port: int, leave: bool) -> None:
         signal.signal(sig, lambda *_: supervisor.stop())
     ingester.start()
     log.info("ingesting from %s into %s as %s%s", ingester.subscriber.address, settings.store_url.split("@")[-1],
-             settings.ingest_client_id, f" in group {settings.ingest_group}" if settings.ingest_group else "")
+             client_id, f" in group {settings.ingest_group}" if settings.ingest_group else "")
     drained = False
     if leave:
-        log.info("leaving group %s as %s: storing what the session holds", settings.ingest_group,
-                 settings.ingest_client_id)
+        log.info("leaving as %s: storing what the session holds", client_id)
         while not supervisor.stopping.wait(0.5):
             if ingester.drained():
                 drained = True
@@ -66,7 +65,7 @@ def command(host: str, port: int, leave: bool) -> None:
         supervisor.stopping.wait()
     ingester.stop(end_session=drained)
     if drained:
-        log.info("left group %s: the broker has forgotten %s", settings.ingest_group, settings.ingest_client_id)
+        log.info("left: the broker has forgotten the session of %s", client_id)
         return
     sys.exit(supervisor.exit_code)
 

@@ -12,9 +12,13 @@ keeps its own persistent session (its client id must differ from the others').
 from __future__ import annotations
 
 import logging
+import re
+import secrets
+import socket
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
@@ -27,6 +31,8 @@ from orchard.mqtt import connect, make_client, reason_text
 
 log = logging.getLogger(__name__)
 
+MEMBER_ID_FILE = "ingest-client-id"
+
 
 @dataclass(slots=True)
 class Delivery:
@@ -37,6 +43,22 @@ class Delivery:
     mid: int
     qos: int
     connection: int
+
+
+def member_id(data_dir: Path) -> str:
+    """This group member's client id: made once (from the host name, which differs per replica of
+    `docker compose --scale`) and kept in the data dir beside the spool, so a re-created container
+    that keeps its volume resumes its session instead of stranding it."""
+    path = data_dir / MEMBER_ID_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:60] or "host"
+    made = f"orchard-ingest-{host}-{secrets.token_hex(3)}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(made + "\n")
+    return made
 
 
 def shared(subscription: str, group: str) -> str:
@@ -55,6 +77,7 @@ class Subscriber:
         self.subscriptions = tuple(shared(s, group) for s in subscriptions) if group else subscriptions
         # MQTT 3.1.1 without a group, so that any broker will do; a group needs MQTT 5.
         self.session_expiry_s = session_expiry_s if group else None
+        self._url, self._client_id = mqtt_url, client_id
         client, self.address = make_client(mqtt_url, client_id, persistent=True, manual_ack=True,
                                            client_class=FastClient, mqtt5=bool(group))
         self.client: FastClient = client  # type: ignore[assignment]
@@ -106,11 +129,17 @@ class Subscriber:
         connect(self.client, self.address, session_expiry_s=self.session_expiry_s)
 
     def stop(self, end_session: bool = False) -> None:
-        """Disconnect; the broker keeps the session unless `end_session` (MQTT 5: expiry 0 at disconnect)."""
+        """Disconnect; the broker keeps the session unless `end_session`."""
         self.connected = False
         properties = None
-        if end_session and self.session_expiry_s is not None:
+        if end_session and self.session_expiry_s is not None:  # MQTT 5: expiry 0 at disconnect
             properties = Properties(PacketTypes.DISCONNECT)
             properties.SessionExpiryInterval = 0
         self.client.disconnect(properties=properties)
         self.client.loop_stop()
+        if end_session and self.session_expiry_s is None:  # MQTT 3.1.1: a clean session replaces it
+            clean, address = make_client(self._url, self._client_id)
+            clean.connect(address.host, address.port)
+            clean.loop_start()
+            clean.disconnect()
+            clean.loop_stop()

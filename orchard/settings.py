@@ -9,8 +9,6 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
-import re
-import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ class Settings(BaseSettings):
     store_url: str = Field(default="", description="influxdb://... or sqlite:///...")
     influx_token: SecretStr | None = None
     db_url: str = ""
+    db_password: SecretStr | None = Field(default=None, description="for ORCHARD_DB_URL's user, if not in the URL")
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
     shop_secret: SecretStr | None = Field(default=None, description="signs the shop's order webhook")
@@ -74,7 +73,7 @@ class Settings(BaseSettings):
     cameras_url: str = Field(default="/cameras", description="camera relay base URL as browsers reach it")
 
     # The ingester. Several share the telemetry through an MQTT 5 shared subscription when a group is set;
-    # each then needs its own client id (empty: orchard-ingest, or orchard-ingest-<host name> in a group).
+    # each then needs its own client id (empty: orchard-ingest alone; in a group, one kept in the data dir).
     ingest_client_id: str = Field(default="", description="the ingester's persistent MQTT session")
     ingest_group: str = Field(default="", description="shared-subscription group; empty: a plain subscription")
     ingest_session_expiry_s: int = Field(default=7 * 86400, gt=0, le=0xFFFFFFFE,
@@ -171,12 +170,19 @@ class Settings(BaseSettings):
             secret = quote(self.mqtt_password.get_secret_value(), safe="")
             host = parts.netloc.rsplit("@", 1)[1]
             self.mqtt_url = urlunsplit(parts._replace(netloc=f"{parts.username}:{secret}@{host}"))
+        if self.db_password is not None:
+            if not self.db_url.startswith(("postgresql://", "postgres://")) or not urlsplit(self.db_url).username:
+                raise ValueError("ORCHARD_DB_PASSWORD needs a user in ORCHARD_DB_URL (postgresql://user@host/db)")
+            parts = urlsplit(self.db_url)
+            secret = quote(self.db_password.get_secret_value(), safe="")
+            host = parts.netloc.rsplit("@", 1)[1]
+            self.db_url = urlunsplit(parts._replace(netloc=f"{parts.username}:{secret}@{host}"))
         if not self.store_url:
             self.store_url = f"sqlite:///{self.data_dir / 'readings.db'}"
         if not self.db_url:
             self.db_url = f"sqlite:///{self.data_dir / 'registry.db'}"
-        if not self.ingest_client_id:
-            self.ingest_client_id = default_ingest_client_id(self.ingest_group)
+        if not self.ingest_client_id and not self.ingest_group:
+            self.ingest_client_id = "orchard-ingest"  # in a group, empty: the ingester picks one (ingest.subscriber)
         return self
 
     @classmethod
@@ -214,15 +220,6 @@ class Settings(BaseSettings):
             return cls(_env_file=None, **{**values, **overrides})
         except ValidationError as exc:
             raise SettingsError(describe(exc)) from None
-
-
-def default_ingest_client_id(group: str) -> str:
-    """One ingester alone keeps the old id; a group member takes its host name, which differs per
-    replica of `docker compose --scale` (every replica gets the same environment)."""
-    if not group:
-        return "orchard-ingest"
-    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:80] or "host"
-    return f"orchard-ingest-{host}"
 
 
 def read_env_file(path: str | Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from ingest.subscriber import member_id
 from orchard.store import open_store
 from tests.ingest.test_durability import drain, expect_all, send
 from tests.mqtt_helpers import publish, wait_until
@@ -154,3 +155,9 @@ def test_a_member_retired_with_leave_hands_its_waiting_share_to_the_store(broker
         for member in (staying, retired):
             if member.process is not None and member.process.poll() is None:
                 member.kill()
+
+
+def test_a_member_without_a_client_id_keeps_the_one_it_made_in_its_data_dir(tmp_path):
+    first, second = member_id(tmp_path / "replica-1"), member_id(tmp_path / "replica-2")
+    assert first.startswith("orchard-ingest-") and first != second  # replicas with the same environment differ
+    assert member_id(tmp_path / "replica-1") == first  # a restarted or re-created replica resumes its session
