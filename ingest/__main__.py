@@ -41,6 +41,7 @@ def command(host: str, port: int, leave: bool) -> None:
         client_id=client_id,
         group=settings.ingest_group,
         session_expiry_s=settings.ingest_session_expiry_s,
+        leaving=leave,
         batch_size=settings.ingest_batch_size,
         batch_ms=settings.ingest_batch_ms,
         locations=registry_locations(settings.db_url),
