@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(default=5000, gt=0)
     ingest_batch_ms: int = Field(default=200, gt=0)
 
+    # Alert notifications (alerts/delivery.py): how long a message is retried, how long one post may take.
+    alerts_give_up_s: float = Field(default=3600.0, gt=0, description="seconds after an alert its message is given up")
+    alerts_send_timeout_s: float = Field(default=10.0, gt=0, le=120, description="seconds one post may take")
+
     @field_validator("mqtt_url")
     @classmethod
     def _mqtt_url(cls, value: str) -> str:

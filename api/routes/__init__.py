@@ -3,6 +3,7 @@
 from api.routes import (
     auth,
     cameras,
+    channels,
     claims,
     devices,
     farms,
@@ -16,4 +17,5 @@ from api.routes import (
 )
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,
-           readings.router, devices.router, cameras.router, users.router, orders.router, claims.router]
+           readings.router, devices.router, cameras.router, users.router, orders.router, claims.router,
+           channels.router]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from orchard.registry import orchards, people, tokens
+from orchard.registry.alert_channels import add_channel
 from orchard.registry.models import Role
 from tests.authz import Case, run_table, uncovered_routes
 from tests.world import PASSWORD
@@ -115,6 +116,17 @@ TABLE = [
          args={"claim_id": "new_claim_of_ana"}, json={"status": "cancelled"}),
     Case("DELETE", "/api/claims/{claim_id}",          "401 403 404 404 404 403 204",
          args={"claim_id": "new_claim_of_ana"}),
+    # -- alert channels (a robot's URL holds its key) - anon ana bo  cy  fv  fh  admin
+    Case("GET", "/api/farms/{farm_id}/channels",      "401 404 404 404 404 200 200", args={"farm_id": "hill"}),
+    Case("GET", "/api/farms/{farm_id}/channels",      "401 404 404 404 200 404 200", args={"farm_id": "valley"}),
+    Case("POST", "/api/farms/{farm_id}/channels",     "401 404 404 404 404 201 201", args={"farm_id": "hill"},
+         json={"kind": "webhook", "url": "http://127.0.0.1:9/hook"}),
+    Case("POST", "/api/farms/{farm_id}/channels/{channel_id}/test", "401 404 404 404 404 200 200",
+         args={"farm_id": "hill", "channel_id": "new_channel"}),
+    Case("DELETE", "/api/farms/{farm_id}/channels/{channel_id}", "401 404 404 404 404 204 204",
+         args={"farm_id": "hill", "channel_id": "new_channel"}),
+    Case("DELETE", "/api/farms/{farm_id}/channels/{channel_id}", "401 404 404 404 404 404 404",
+         args={"farm_id": "valley", "channel_id": "new_channel"}),  # hill's channel asked for under valley
 ]
 
 IDS: dict[str, int] = {}  # the world's ids, filled in before the table runs (bodies read them)
@@ -154,6 +166,7 @@ def fresh_rows(server) -> dict:
         "new_customer": make(lambda s, n: people.create_user(s, f"extra-{n}", Role.CUSTOMER).id),
         "new_claim_of_ana": make(claim),
         "new_token_of_ana": make(lambda s, n: tokens.create_api_token(s, people.find_user(s, "ana"), "x")[0].id),
+        "new_channel": make(lambda s, n: add_channel(s, "hill", "webhook", f"http://127.0.0.1:9/hook-{n}").id),
     }
 
 
