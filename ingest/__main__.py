@@ -14,6 +14,7 @@ from ingest.service import Ingester
 from ingest.subscriber import member_id
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
+from orchard.retention import Retention
 from orchard.store import open_store
 
 log = logging.getLogger("ingest")
@@ -53,6 +54,8 @@ def command(host: str, port: int, leave: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: supervisor.stop())
     ingester.start()
+    if settings.rollup_every_s and not leave:  # every instance: runs overlap harmlessly (orchard/retention.py)
+        Retention(store, settings.raw_days, settings.rollup_lookback_hours).start_thread(settings.rollup_every_s)
     log.info("ingesting from %s into %s as %s%s", ingester.subscriber.address, settings.store_url.split("@")[-1],
              client_id, f" in group {settings.ingest_group}" if settings.ingest_group else "")
     drained = False

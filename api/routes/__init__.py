@@ -3,6 +3,7 @@
 from api.routes import (
     auth,
     cameras,
+    care_log,
     channels,
     claims,
     devices,
@@ -18,4 +19,4 @@ from api.routes import (
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,
            readings.router, devices.router, cameras.router, users.router, orders.router, claims.router,
-           channels.router]
+           care_log.router, care_log.trees_router, channels.router]

@@ -16,6 +16,7 @@ from datetime import timedelta
 from orchard.registry import orchards, people, tokens
 from orchard.registry.alert_channels import add_channel
 from orchard.registry.models import Role
+from tests.api.care_world import add_care_log
 from tests.authz import Case, run_table, uncovered_routes
 from tests.world import PASSWORD
 
@@ -116,6 +117,25 @@ TABLE = [
          args={"claim_id": "new_claim_of_ana"}, json={"status": "cancelled"}),
     Case("DELETE", "/api/claims/{claim_id}",          "401 403 404 404 404 403 204",
          args={"claim_id": "new_claim_of_ana"}),
+    # -- care log (tests/api/care_world.py) ------------ anon ana bo  cy  fv  fh  admin
+    Case("GET", "/api/care-log",                      "401 200 200 200 200 200 200"),
+    Case("GET", "/api/care-log/{entry_id}",           "401 200 404 404 404 200 200", args={"entry_id": "entry_17"}),
+    Case("GET", "/api/care-log/{entry_id}",           "401 200 404 200 404 200 200", args={"entry_id": "entry_north"}),
+    Case("GET", "/api/care-log/{entry_id}",           "401 404 404 404 200 404 200", args={"entry_id": "entry_5"}),
+    Case("GET", "/api/care-log/{entry_id}",           "401 404 404 404 404 200 200", args={"entry_id": "entry_old"}),
+    Case("POST", "/api/care-log",                     "401 403 403 403 403 201 201",
+         json=lambda who: {"farm_id": "hill", "scope": "tree", "tree_id": IDS["t17"], "kind": "inspection",
+                           "event_at": "2026-01-01T08:00:00+08:00", "notes": f"by {who}"}),
+    Case("POST", "/api/care-log/{entry_id}/revisions", "401 403 404 404 404 201 201",
+         args={"entry_id": "entry_17"}, json={"notes": "30 L", "quantity": 30, "unit": "L"}),
+    Case("POST", "/api/care-log/{entry_id}/revisions", "401 404 404 404 201 404 201",
+         args={"entry_id": "entry_5"}, json={"notes": "looked again"}),
+    Case("POST", "/api/care-log/photos",              "401 403 403 403 422 422 422",
+         content="not a picture", content_type="image/jpeg"),
+    Case("GET", "/api/care-log/{entry_id}/revisions/{number}/photo", "401 200 404 404 404 200 200",
+         args={"entry_id": "entry_17", "number": "1"}),
+    Case("GET", "/api/trees/{tree_id}/promise",       "401 200 404 404 404 200 200", args={"tree_id": "t17"}),
+    Case("GET", "/api/trees/{tree_id}/promise",       "401 404 404 404 200 404 200", args={"tree_id": "t5"}),
     # -- alert channels (a robot's URL holds its key) - anon ana bo  cy  fv  fh  admin
     Case("GET", "/api/farms/{farm_id}/channels",      "401 404 404 404 404 200 200", args={"farm_id": "hill"}),
     Case("GET", "/api/farms/{farm_id}/channels",      "401 404 404 404 200 404 200", args={"farm_id": "valley"}),
@@ -174,6 +194,7 @@ def test_every_persona_gets_the_status_the_table_says(start_api):
     server = start_api()
     IDS.clear()
     IDS.update(server.ids())
+    IDS.update(add_care_log(server))
     mismatches = run_table(server.url, TABLE, server.personas(), {**IDS, **fresh_rows(server)})
     assert not mismatches, f"{len(mismatches)} requests disagree with the table:\n" + "\n".join(mismatches)
 
