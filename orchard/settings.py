@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # The dashboard: where browsers fetch camera images (the relay's /cameras, on the same origin behind a proxy).
     cameras_url: str = Field(default="/cameras", description="camera relay base URL as browsers reach it")
 
+    # Cloud picking: a ship-to address is erased this many days after delivery (or cancellation).
+    address_days: float = Field(default=30.0, ge=0, description="days a delivered request keeps its address")
+
     # The ingester.
     ingest_client_id: str = "orchard-ingest"
     ingest_batch_size: int = Field(default=5000, gt=0)

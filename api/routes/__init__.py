@@ -7,13 +7,17 @@ from api.routes import (
     devices,
     farms,
     orders,
+    picking,
+    picking_photos,
     plots,
     readings,
     tokens,
     trees,
     trees_import,
     users,
+    visits,
 )
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,
-           readings.router, devices.router, cameras.router, users.router, orders.router, claims.router]
+           readings.router, devices.router, cameras.router, users.router, orders.router, claims.router,
+           picking.router, picking_photos.router, visits.router]

@@ -9,19 +9,22 @@ policy's question (orchard/auth/policy.py), asked by the callers.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from orchard.errors import Conflict, Invalid, NotFound
 from orchard.registry.access import in_force
 from orchard.registry.models import Claim, Plot, Tree, utcnow
 from orchard.registry.picking import PhotoKind, PickingPhoto, PickingRequest, PickingStatus, PickingWindow
 from orchard.text import control_problem, name_problem
+
+log = logging.getLogger(__name__)
 
 MIN_KG, MAX_KG = 0.5, 100.0
 PHONE = re.compile(r"\+?[0-9][0-9 -]{5,19}")
@@ -75,9 +78,9 @@ def farm_today(timezone: str, now: datetime | None = None) -> date:
 
 # -- windows ------------------------------------------------------------------------------
 
-def create_window(session: Session, farm_id: str, opens_on: date, closes_on: date, *, plot_id: int | None = None,
-                  variety: str | None = None, max_kg: float | None = None, note: str = "") -> PickingWindow:
-    """Open picking on a farm (or one plot, or one variety) for the days opens_on..closes_on, both included."""
+def window_values(session: Session, farm_id: str, opens_on: date, closes_on: date, *, plot_id: int | None = None,
+                  variety: str | None = None, max_kg: float | None = None, note: str = "") -> dict:
+    """A window's fields, checked (Invalid naming the one that is wrong)."""
     if closes_on < opens_on:
         raise Invalid("closes_on: must be on or after opens_on")
     if plot_id is not None:
@@ -88,9 +91,14 @@ def create_window(session: Session, farm_id: str, opens_on: date, closes_on: dat
         problem = name_problem(text) if text else None
         if problem:
             raise Invalid(f"{name}: {problem}")
-    window = PickingWindow(farm_id=farm_id, opens_on=opens_on, closes_on=closes_on, plot_id=plot_id,
-                           variety=(variety or "").strip() or None, note=note.strip(),
-                           max_kg=check_kg(max_kg, "max_kg") if max_kg is not None else None)
+    return {"farm_id": farm_id, "opens_on": opens_on, "closes_on": closes_on, "plot_id": plot_id,
+            "variety": (variety or "").strip() or None, "note": note.strip(),
+            "max_kg": check_kg(max_kg, "max_kg") if max_kg is not None else None}
+
+
+def create_window(session: Session, farm_id: str, opens_on: date, closes_on: date, **options) -> PickingWindow:
+    """Open picking on a farm (or one plot, or one variety) for the days opens_on..closes_on, both included."""
+    window = PickingWindow(**window_values(session, farm_id, opens_on, closes_on, **options))
     session.add(window)
     session.flush()
     return window
@@ -212,3 +220,12 @@ def purge_addresses(session: Session, days: float, now: datetime | None = None) 
         .values(**dict.fromkeys(ADDRESS_FIELDS), address_erased_at=now)
         .execution_options(synchronize_session=False))
     return erased.rowcount or 0
+
+
+def erase_old_addresses(sessions: sessionmaker[Session], days: float, now: datetime | None = None) -> int:
+    """purge_addresses in a transaction of its own (the API's start and every few hours, the admin command)."""
+    with sessions.begin() as session:
+        erased = purge_addresses(session, days, now)
+    if erased:
+        log.info("erased the ship-to addresses of %s picking requests delivered over %s days ago", erased, days)
+    return erased

@@ -15,7 +15,9 @@ from datetime import timedelta
 
 from orchard.registry import orchards, people, tokens
 from orchard.registry.models import Role
+from tests.api import authz_picking
 from tests.authz import Case, run_table, uncovered_routes
+from tests.picking_world import add_picking
 from tests.world import PASSWORD
 
 START, END = "2030-01-01T00:00:00Z", "2030-06-01T00:00:00Z"
@@ -116,6 +118,7 @@ TABLE = [
          args={"claim_id": "new_claim_of_ana"}),
 ]
 
+TABLE += authz_picking.CASES
 IDS: dict[str, int] = {}  # the world's ids, filled in before the table runs (bodies read them)
 
 
@@ -159,8 +162,10 @@ def fresh_rows(server) -> dict:
 def test_every_persona_gets_the_status_the_table_says(start_api):
     server = start_api()
     IDS.clear()
-    IDS.update(server.ids())
-    mismatches = run_table(server.url, TABLE, server.personas(), {**IDS, **fresh_rows(server)})
+    IDS.update(server.ids(), **add_picking(server.sessions, server.settings.data_dir))
+    authz_picking.IDS.update(IDS)
+    values = {**IDS, **fresh_rows(server), **authz_picking.fresh_rows(server)}
+    mismatches = run_table(server.url, TABLE, server.personas(), values)
     assert not mismatches, f"{len(mismatches)} requests disagree with the table:\n" + "\n".join(mismatches)
 
 
