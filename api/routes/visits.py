@@ -129,8 +129,11 @@ def list_bookings(viewer: CurrentViewer, services: ServicesDep, day: date | None
 @router.post("/bookings", status_code=201)
 def book(body: BookingIn, viewer: CurrentViewer, services: ServicesDep) -> BookingOut:
     """Book places in a slot (the claim's customer); 409 when the slot is full, even if many book at once."""
+    visiting = services.policy.visiting_farm_ids(viewer)  # before a session: many book at once
     with services.reading() as session:
-        load_slot(session, body.slot_id, viewer, services.policy)
+        slot = session.get(VisitSlot, body.slot_id)
+        if slot is None or (visiting is not None and slot.farm_id not in visiting):
+            raise NotFound(f"no visit slot {body.slot_id}")
         claim = load(session, Claim, body.claim_id, viewer, services.policy)
         if claim.user_id != viewer.user_id:
             raise Forbidden("only the claim's customer books a visit")
