@@ -12,6 +12,9 @@ CAMERA_WALL = "/camera-wall"   # not /cameras: behind the proxy that path is the
 CLAIMS = "/claims"
 TREE = "/tree"                 # /tree/{id}
 MY_TREE = "/my-tree"           # the customer's page (dashboard/pages/my_tree*.py)
+PICKING = "/picking"           # the farmer's picking queue
+VISITS = "/visits"             # the farmer's visit slots and day lists
+PICKING_PHOTO = "/picking-photo"  # /picking-photo/{id}: a photo of picked fruit, for who sees the request
 
 # Prefixes that belong to the other services behind the same proxy: never a dashboard page.
 FOREIGN_PREFIXES = ("/api/", "/cameras/")

@@ -139,10 +139,10 @@ def book(body: BookingIn, viewer: CurrentViewer, services: ServicesDep) -> Booki
             raise Forbidden("only the claim's customer books a visit")
     with services.writing() as session:
         taken = visit_bookings.take_seats(session, body.slot_id, body.party_size)  # first: see visit_bookings
-        slot, claim = visit_bookings.get_slot(session, body.slot_id), session.get(Claim, body.claim_id)
-        if claim is None:
+        slot, booker = visit_bookings.get_slot(session, body.slot_id), session.get(Claim, body.claim_id)
+        if booker is None:
             raise NotFound(f"no claim {body.claim_id}")
-        booking = visit_bookings.book(session, slot, claim, body.party_size, seats_taken=taken)
+        booking = visit_bookings.book(session, slot, booker, body.party_size, seats_taken=taken)
         return BookingOut.of(booking)
 
 

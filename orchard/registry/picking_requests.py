@@ -13,9 +13,10 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchard.errors import Conflict, Invalid, NotFound
@@ -132,7 +133,7 @@ def request_picking(session: Session, claim: Claim, quantity_kg: float, ship_to:
         asked = session.scalar(select(func.coalesce(func.sum(PickingRequest.quantity_kg), 0.0)).where(
             PickingRequest.claim_id == claim.id, PickingRequest.window_id == window.id,
             PickingRequest.status != PickingStatus.CANCELLED))
-        if asked + kg > window.max_kg + 1e-9:
+        if (asked or 0.0) + kg > window.max_kg + 1e-9:
             raise Conflict(f"quantity_kg: this window allows {window.max_kg:g} kg per claim; "
                            f"{asked:g} kg are already requested")
     request = PickingRequest(claim_id=claim.id, window_id=window.id, quantity_kg=kg, gift=bool(gift),
@@ -219,7 +220,7 @@ def purge_addresses(session: Session, days: float, now: datetime | None = None) 
                PickingRequest.address_erased_at.is_(None))
         .values(**dict.fromkeys(ADDRESS_FIELDS), address_erased_at=now)
         .execution_options(synchronize_session=False))
-    return erased.rowcount or 0
+    return cast(CursorResult, erased).rowcount or 0
 
 
 def erase_old_addresses(sessions: sessionmaker[Session], days: float, now: datetime | None = None) -> int:

@@ -10,8 +10,9 @@ second writer of the row wait and re-check the condition; SQLite lets one writer
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from orchard.errors import Conflict, Invalid, NotFound
@@ -68,7 +69,7 @@ def take_seats(session: Session, slot_id: int, party_size: int) -> bool:
         .where(VisitSlot.id == slot_id, VisitSlot.booked + party_size <= VisitSlot.capacity)
         .values(booked=VisitSlot.booked + party_size)
         .execution_options(synchronize_session=False))
-    return taken.rowcount == 1
+    return cast(CursorResult, taken).rowcount == 1
 
 
 def book(session: Session, slot: VisitSlot, claim: Claim, party_size: int, *, now: datetime | None = None,
