@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dashboard import guard, i18n, ids, services
 from dashboard import picking_ids as pid
 from dashboard import picking_views as views
-from dashboard.customer.harvest import my_claim
+from dashboard.customer.claim_lookup import my_claim
 from dashboard.i18n import t
 from dashboard.picking_views import data
 from dashboard.timefmt import day
@@ -54,7 +54,7 @@ def form(lang: str) -> html.Div:
         dmc.NumberInput(id=pid.MY_PICKING_QUANTITY, label=t("picking.form.quantity", lang), min=0.5, max=100,
                         step=0.5, decimalScale=1, value=2, suffix=" kg"),
         field(pid.MY_PICKING_NAME, "name", autoComplete="name"),
-        field(pid.MY_PICKING_PHONE, "phone", autoComplete="tel", inputMode="tel"),
+        field(pid.MY_PICKING_PHONE, "phone", autoComplete="tel", inputProps={"inputMode": "tel"}),
         html.Div([field(pid.MY_PICKING_PROVINCE, "province", autoComplete="address-level1",
                         placeholder=t("picking.form.province_hint", lang)),
                   field(pid.MY_PICKING_CITY, "city", autoComplete="address-level2",

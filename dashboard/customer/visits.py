@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import guard, i18n, ids, services
 from dashboard import picking_ids as pid
-from dashboard.customer.harvest import my_claim
+from dashboard.customer.claim_lookup import my_claim
 from dashboard.i18n import t
 from dashboard.picking_views import data
 from dashboard.timefmt import day
