@@ -45,8 +45,7 @@ def photos(request: PickingRequest, lang: str) -> html.Div | None:
     if not request.photos:
         return None
     return html.Div([
-        html.Figure([html.Img(src=photo_src(photo.id), alt=t(f"picking.photo.{photo.kind.value}", lang),
-                              loading="lazy"),
+        html.Figure([html.Img(src=photo_src(photo.id), alt=t(f"picking.photo.{photo.kind.value}", lang)),
                      html.Figcaption(t(f"picking.photo.{photo.kind.value}", lang))], className="picking-photo")
         for photo in request.photos], className="picking-photos")
 
