@@ -93,7 +93,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     server.add_api_route("/", start_page, methods=PAGE_METHODS, include_in_schema=False)
     server.router.routes.insert(0, server.router.routes.pop())
     # As the API's door (last added runs first): headers on every answer, the cross-site check, the body cap.
-    server.add_middleware(BodyLimit, default=door.MAX_BODY_BYTES)
+    server.add_middleware(BodyLimit, default=door.MAX_BODY_BYTES,
+                          limits={paths.PICKING_PHOTO: picking_photos.UPLOAD_LIMIT})
     server.add_middleware(CrossSiteGuard)
     server.add_middleware(SecurityHeaders, headers=door.headers(settings.cameras_url))
     install_error_handlers(server, realm="orchard")  # last: the shared answer to errors wraps Dash's middlewares too

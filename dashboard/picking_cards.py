@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dash_mantine_components as dmc
-from dash import dcc, html
+from dash import html
 
 from dashboard import picking_ids as pid
 from dashboard import picking_views as views
 from dashboard.i18n import t
+from dashboard.picking_views import data
 from orchard.registry.picking import PickingRequest, PickingStatus
 
 KINDS = ("tree", "box")
@@ -35,9 +36,14 @@ def actions(request: PickingRequest, lang: str) -> list:
     if request.status == PickingStatus.REQUESTED:
         return [
             dmc.SegmentedControl(id=pid.request_part(pid.PICKING_KIND, rid), value="tree", fullWidth=True,
+                                 className="picking-kind",
                                  data=[{"value": k, "label": t(f"picking.photo.{k}", lang)} for k in KINDS]),
-            dcc.Upload(html.Div(t("picking.queue.upload", lang)), id=pid.request_part(pid.PICKING_UPLOAD, rid),
-                       accept="image/jpeg,image/png", className="picking-upload", max_size=8 * 1024 * 1024),
+            # assets/picking.js sends the file to /picking-photo, then presses the hidden redraw button.
+            html.Button(t("picking.queue.upload", lang), className="picking-upload", type="button",
+                        **data(request=str(rid), sending=t("picking.queue.sending", lang),
+                               failed=t("picking.errors.photo_bad", lang))),
+            html.Span(className="picking-file-status", role="status"),
+            html.Button(id=pid.request_part(pid.PICKING_REDRAW, rid), className="picking-redraw", hidden=True),
             dmc.Group([
                 dmc.NumberInput(id=pid.request_part(pid.PICKING_WEIGHT, rid), label=t("picking.queue.weight", lang),
                                 min=0.5, max=100, step=0.1, decimalScale=1, w=140),

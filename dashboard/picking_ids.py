@@ -7,7 +7,7 @@ Pattern-matching ids are dicts built by the functions at the end; their `type` i
 PICKING_QUEUE = "picking-queue"
 PICKING_WINDOWS = "picking-windows"
 PICKING_CARD = "picking-card"              # {"type", "request"}: one request, re-drawn after each step
-PICKING_UPLOAD = "picking-upload"          # dcc.Upload of a photo
+PICKING_REDRAW = "picking-redraw"          # hidden button: assets/picking.js presses it after an upload
 PICKING_KIND = "picking-kind"              # on the tree / in the box
 PICKING_WEIGHT = "picking-weight"
 PICKING_PICKED = "picking-picked"          # button: mark picked

@@ -3,9 +3,6 @@ picked, courier and tracking number when shipped, delivered). Every step asks th
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 import dash
 import dash_mantine_components as dmc
 from dash import MATCH, Input, Output, State, html
@@ -21,7 +18,6 @@ from dashboard.picking_views import data
 from dashboard.timefmt import day
 from orchard.auth.policy import Viewer
 from orchard.errors import Invalid, OrchardError
-from orchard.picking_photos import save_photo
 from orchard.registry import picking_requests as steps
 from orchard.registry.models import Claim, Tree
 from orchard.registry.picking import PickingRequest, PickingStatus, PickingWindow
@@ -102,30 +98,17 @@ def step(viewer: Viewer, request_id: int, do) -> list:
 
 def _card(button: str) -> tuple:
     return (Output(pid.request_part(pid.PICKING_CARD, MATCH), "children", allow_duplicate=True),
-            Input(pid.request_part(button, MATCH), "n_clicks" if button != pid.PICKING_UPLOAD else "contents"))
+            Input(pid.request_part(button, MATCH), "n_clicks"))
 
 
-@dash.callback(*_card(pid.PICKING_UPLOAD), State(pid.request_part(pid.PICKING_KIND, MATCH), "value"),
-               State(pid.request_part(pid.PICKING_UPLOAD, MATCH), "id"), prevent_initial_call=True)
+@dash.callback(*_card(pid.PICKING_REDRAW), State(pid.request_part(pid.PICKING_REDRAW, MATCH), "id"),
+               prevent_initial_call=True)
 @guard.guarded(roles=guard.STAFF)
-def upload_photo(viewer: Viewer, contents, kind, component):
-    """A photo from the phone's camera or files: checked by decoding, kept under the data folder."""
-    if not isinstance(contents, str) or "," not in contents:
+def redraw(viewer: Viewer, clicks, component):
+    """The card again after assets/picking.js uploaded a photo to /picking-photo (dashboard/picking_photos.py)."""
+    if not clicks:
         raise PreventUpdate
-    try:
-        data = base64.b64decode(contents.split(",", 1)[1], validate=True)
-    except (binascii.Error, ValueError):
-        data = b""
-    request_id = _request_id(component)
-
-    def add(session: Session, request: PickingRequest) -> None:
-        try:
-            path, content_type = save_photo(services.get().settings.data_dir, request.id, data)
-        except Invalid:
-            raise Invalid(t("picking.errors.photo_bad")) from None
-        steps.add_photo(session, request, kind if kind in ("tree", "box") else "box", path, content_type,
-                        by=viewer.user_id)
-    return step(viewer, request_id, add)
+    return step(viewer, _request_id(component), lambda session, request: None)
 
 
 @dash.callback(*_card(pid.PICKING_PICKED), State(pid.request_part(pid.PICKING_WEIGHT, MATCH), "value"),

@@ -60,7 +60,9 @@ def test_request_picked_with_a_photo_shipped_and_seen_on_the_timeline(open_page,
     assert "王小明" in card.inner_text() and "138 0000 0001" in card.inner_text()
     photo = tmp_path / "apple.jpg"
     photo.write_bytes(fruit_jpeg())
-    card.locator('input[type="file"]').set_input_files(str(photo))
+    with farmer.expect_file_chooser() as chooser:
+        card.locator(".picking-upload").click()
+    chooser.value.set_files(str(photo))
     card.locator(".picking-photo img").wait_for()
     card.get_by_label("Weight (kg)").fill("2.4")
     card.get_by_role("button", name="Mark picked").click()
