@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-from dash import MATCH, Input, Output, State, html
+from dash import MATCH, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -101,20 +101,19 @@ def _card(button: str) -> tuple:
             Input(pid.request_part(button, MATCH), "n_clicks"))
 
 
-@dash.callback(*_card(pid.PICKING_REDRAW), State(pid.request_part(pid.PICKING_REDRAW, MATCH), "id"),
-               prevent_initial_call=True)
+@dash.callback(*_card(pid.PICKING_REDRAW), prevent_initial_call=True)
 @guard.guarded(roles=guard.STAFF)
-def redraw(viewer: Viewer, clicks, component):
+def redraw(viewer: Viewer, clicks):
     """The card again after assets/picking.js uploaded a photo to /picking-photo (dashboard/picking_photos.py)."""
     if not clicks:
         raise PreventUpdate
-    return step(viewer, _request_id(component), lambda session, request: None)
+    return step(viewer, _request_id(ctx.triggered_id), lambda session, request: None)
 
 
 @dash.callback(*_card(pid.PICKING_PICKED), State(pid.request_part(pid.PICKING_WEIGHT, MATCH), "value"),
-               State(pid.request_part(pid.PICKING_PICKED, MATCH), "id"), prevent_initial_call=True)
+               prevent_initial_call=True)
 @guard.guarded(roles=guard.STAFF)
-def mark_picked(viewer: Viewer, clicks, weight, component):
+def mark_picked(viewer: Viewer, clicks, weight):
     if not clicks:
         raise PreventUpdate
 
@@ -124,14 +123,13 @@ def mark_picked(viewer: Viewer, clicks, weight, component):
         if not isinstance(weight, int | float):
             raise Invalid(t("picking.errors.weight"))
         steps.mark_picked(session, request, weight, by=viewer.user_id)
-    return step(viewer, _request_id(component), picked)
+    return step(viewer, _request_id(ctx.triggered_id), picked)
 
 
 @dash.callback(*_card(pid.PICKING_SHIPPED), State(pid.request_part(pid.PICKING_COURIER, MATCH), "value"),
-               State(pid.request_part(pid.PICKING_TRACKING, MATCH), "value"),
-               State(pid.request_part(pid.PICKING_SHIPPED, MATCH), "id"), prevent_initial_call=True)
+               State(pid.request_part(pid.PICKING_TRACKING, MATCH), "value"), prevent_initial_call=True)
 @guard.guarded(roles=guard.STAFF)
-def mark_shipped(viewer: Viewer, clicks, courier, tracking, component):
+def mark_shipped(viewer: Viewer, clicks, courier, tracking):
     if not clicks:
         raise PreventUpdate
 
@@ -139,14 +137,13 @@ def mark_shipped(viewer: Viewer, clicks, courier, tracking, component):
         if not str(courier or "").strip() or not str(tracking or "").strip():
             raise Invalid(t("picking.errors.courier"))
         steps.mark_shipped(request, str(courier), str(tracking), by=viewer.user_id)
-    return step(viewer, _request_id(component), shipped)
+    return step(viewer, _request_id(ctx.triggered_id), shipped)
 
 
-@dash.callback(*_card(pid.PICKING_DELIVERED), State(pid.request_part(pid.PICKING_DELIVERED, MATCH), "id"),
-               prevent_initial_call=True)
+@dash.callback(*_card(pid.PICKING_DELIVERED), prevent_initial_call=True)
 @guard.guarded(roles=guard.STAFF)
-def mark_delivered(viewer: Viewer, clicks, component):
+def mark_delivered(viewer: Viewer, clicks):
     if not clicks:
         raise PreventUpdate
-    return step(viewer, _request_id(component),
+    return step(viewer, _request_id(ctx.triggered_id),
                 lambda session, request: steps.mark_delivered(request, by=viewer.user_id))
