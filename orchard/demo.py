@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from orchard import demo_orchard
+from orchard import demo_orchard, demo_picking
 from orchard.demo_broker import OPERATOR
 
 log = logging.getLogger("orchard.demo")
@@ -177,6 +177,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: in
     upgrade(settings.db_url)
     sessions = session_factory(settings.db_url)
     demo_orchard.seed(sessions, devices)
+    demo_picking.seed(sessions, settings.data_dir)  # an open picking window, a shipped request, visit times
     try:
         broker.prepare(settings.db_url)
         broker.start()

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     rollup_lookback_hours: int = Field(default=72, ge=1, le=24 * 30,
                                        description="hours re-rolled each run, for readings that arrive late")
 
+    # Cloud picking: a ship-to address is erased this many days after delivery (or cancellation).
+    address_days: float = Field(default=30.0, ge=0, description="days a delivered request keeps its address")
+
     # The ingester. Several share the telemetry through an MQTT 5 shared subscription when a group is set;
     # each then needs its own client id (empty: orchard-ingest alone; in a group, one kept in the data dir).
     ingest_client_id: str = Field(default="", description="the ingester's persistent MQTT session")
