@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,27 +13,34 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from api.docs import add_docs
 from api.routes import ROUTERS
 from api.routes.care_log import PHOTOS_PATH
 from api.routes.orders import ORDERS_PATH
+from api.routes.picking_photos import UPLOAD_PATH
 from api.routes.trees_import import IMPORT_PATH, MAX_CSV_BYTES
 from api.services import Services
 from orchard.auth.setup import policy_for
 from orchard.care.photos import MAX_BYTES as MAX_PHOTO_BYTES
 from orchard.http_errors import install_error_handlers
+from orchard.picking_photos import MAX_PHOTO_BYTES as MAX_PICKING_PHOTO_BYTES
+from orchard.registry.picking_requests import erase_old_addresses
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
 from orchard.web import BodyLimit, CrossSiteGuard, SecurityHeaders
 from orchard.web.bodies import KB
 from orchard.web.health import health_router
 
+log = logging.getLogger(__name__)
+
 PREFIX = "/api"
+ERASE_EVERY_S = 6 * 3600
 MAX_JSON_BYTES = 64 * KB
 # Per path, what a body may weigh; anything else gets MAX_JSON_BYTES. A form adds its boundaries to the CSV.
 BODY_LIMITS = {PREFIX + IMPORT_PATH: MAX_CSV_BYTES + 64 * KB, PREFIX + ORDERS_PATH: 16 * KB,
-               PREFIX + PHOTOS_PATH: MAX_PHOTO_BYTES}
+               PREFIX + PHOTOS_PATH: MAX_PHOTO_BYTES, PREFIX + UPLOAD_PATH: MAX_PICKING_PHOTO_BYTES + 64 * KB}
 
 
 def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None,
@@ -46,9 +55,11 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
+        eraser = asyncio.create_task(erase_addresses_every(services.sessions, settings.address_days))
         try:
             yield {"services": services}  # each request's state: what api.services hands to routes
         finally:
+            eraser.cancel()
             services.policy.logins.close()
             if own_store:
                 services.store.close()
@@ -72,6 +83,16 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
     install_error_handlers(app, realm="orchard")
     app.add_exception_handler(RequestValidationError, invalid_request)
     return app
+
+
+async def erase_addresses_every(sessions: sessionmaker[Session], days: float, every_s: float = ERASE_EVERY_S) -> None:
+    """Erase ship-to addresses past ORCHARD_ADDRESS_DAYS now and every few hours while the API runs."""
+    while True:
+        try:
+            await run_in_threadpool(erase_old_addresses, sessions, days)
+        except Exception:  # the registry may be down for a while: try again next round
+            log.exception("could not erase old ship-to addresses")
+        await asyncio.sleep(every_s)
 
 
 class AsciiJSONResponse(JSONResponse):

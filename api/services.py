@@ -27,7 +27,7 @@ class Services:
         self.sessions = policy.sessions
         self.store = store
         self.public_url = public_url  # ORCHARD_PUBLIC_URL: https there makes the session cookie Secure
-        self.data_dir = data_dir  # ORCHARD_DATA_DIR: care-log photos
+        self.data_dir = data_dir  # ORCHARD_DATA_DIR: care-log photos and photos of picked fruit
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -22,7 +22,7 @@ from dash.backends._fastapi import reset_current_request, set_current_request
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from dashboard import door, login, paths, shell
+from dashboard import door, login, paths, picking_photos, shell
 from dashboard import services as dashboard_services
 from dashboard.services import Services
 from orchard.http_errors import install_error_handlers
@@ -57,6 +57,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                      openapi_url=None)
     server.include_router(login.router)
     server.include_router(health_router("/healthz", lambda: svc.sessions))
+    server.include_router(picking_photos.router)
     # Dash's annotations predate its FastAPI backend (server=) and update_title=None (no "Updating..." title).
     app = Dash(__name__, server=cast(Any, server), use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                title="Orchard Live", update_title=cast(str, None), suppress_callback_exceptions=True,
@@ -94,7 +95,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     server.add_api_route("/", start_page, methods=PAGE_METHODS, include_in_schema=False)
     server.router.routes.insert(0, server.router.routes.pop())
     # As the API's door (last added runs first): headers on every answer, the cross-site check, the body cap.
-    server.add_middleware(BodyLimit, default=door.MAX_BODY_BYTES)
+    server.add_middleware(BodyLimit, default=door.MAX_BODY_BYTES,
+                          limits={paths.PICKING_PHOTO: picking_photos.UPLOAD_LIMIT})
     server.add_middleware(CrossSiteGuard)
     server.add_middleware(SecurityHeaders, headers=door.headers(settings.cameras_url))
     install_error_handlers(server, realm="orchard")  # last: the shared answer to errors wraps Dash's middlewares too

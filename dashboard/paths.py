@@ -13,6 +13,9 @@ CLAIMS = "/claims"
 TREE = "/tree"                 # /tree/{id}
 MY_TREE = "/my-tree"           # the customer's page (dashboard/pages/my_tree*.py)
 CARE = "/care"                 # the care log: farmers record work (dashboard/pages/care.py)
+PICKING = "/picking"           # the farmer's picking queue
+VISITS = "/visits"             # the farmer's visit slots and day lists
+PICKING_PHOTO = "/picking-photo"  # /picking-photo/{id}: a photo of picked fruit, for who sees the request
 ALERTS = "/alerts"
 ALERT_RULES = "/alert-rules"
 

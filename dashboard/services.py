@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchard.auth.policy import Viewer
 from orchard.auth.setup import policy_for, secret_of
-from orchard.registry.db import session_factory
+from orchard.registry.db import conflicts, session_factory
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
 
@@ -45,6 +45,13 @@ class Services:
         """A registry session for reads; build answers inside the block, while rows can still load."""
         with self.sessions() as session:
             yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A transaction committed when the block ends (Conflict if the registry refuses it)."""
+        with conflicts(), self.sessions.begin() as session:
+            yield session
+        self.policy.forget()
 
     def camera_token(self, viewer: Viewer, cameras: Iterable[str], ttl_s: float = CAMERA_TOKEN_TTL_S) -> str:
         """A short-lived token for `cameras` in the viewer's name: the relay re-checks their claims on use,

@@ -24,6 +24,7 @@ NAVIGATION = {
     Role.ADMIN.value: [(paths.FARM, "common.nav.overview"), (paths.CHARTS, "common.nav.charts"),
                       (paths.DEVICES, "common.nav.devices"), (paths.CAMERA_WALL, "common.nav.cameras"),
                       (paths.CLAIMS, "common.nav.claims"), (paths.CARE, "common.nav.care"),
+                      (paths.PICKING, "common.nav.picking"), (paths.VISITS, "common.nav.visits"),
                       (paths.ALERTS, "common.nav.alerts")],
     Role.CUSTOMER.value: [(paths.MY_TREE, "common.nav.my_tree")],
 }

@@ -1,7 +1,7 @@
 """The alert rules every farm starts with, each with where its numbers come from, and what makes a rule valid.
 
-One table for every service: the alerts service evaluates these defaults (alerts/defaults.py should
-read them from here), the API and the dashboard show them and check a farmer's tuning against them.
+One table for every service: the alerts service evaluates these defaults (alerts/defaults.py
+reads them from here), the API and the dashboard show them and check a farmer's tuning against them.
 A farm, plot or tree overrides a rule by its `key` with a row of `orchard.registry.alerting.AlertRule`.
 """
 

@@ -40,9 +40,9 @@ class Case:
     expected: Mapping[str, int] | str
     args: Mapping[str, str] = field(default_factory=dict)  # route parameter -> name in `values` (or a literal)
     json: Any = None  # a JSON body, or a function of the persona giving one
-    content: str | Callable[[str], str] | None = None  # a raw body (with `content_type`) instead
+    content: str | bytes | Callable[[str], str | bytes] | None = None  # a raw body (with `content_type`) instead
     content_type: str = "application/json"
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str | Callable[[], object]] = field(default_factory=dict)  # a function: asked per request
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "expected", statuses(self.expected))
@@ -65,7 +65,8 @@ class Case:
     def body(self, persona: str) -> dict[str, Any]:
         if self.content is not None:
             text = self.content(persona) if callable(self.content) else self.content
-            return {"content": text.encode(), "headers": {"Content-Type": self.content_type}}
+            data = text if isinstance(text, bytes) else text.encode()
+            return {"content": data, "headers": {"Content-Type": self.content_type}}
         if self.json is not None:
             return {"json": self.json(persona) if callable(self.json) else self.json}
         return {}
@@ -101,7 +102,9 @@ def run_table(base_url: str, cases: Iterable[Case], clients: Mapping[str, httpx.
             client = clients[persona]
             kept = httpx.Cookies(client.cookies)  # a logout or login in the table must not change who asks
             request = client.build_request(case.method, base_url.rstrip("/") + case.url(values),
-                                           params=dict(case.params), **case.body(persona))
+                                           params={key: value() if callable(value) else value
+                                                   for key, value in case.params.items()},
+                                           **case.body(persona))
             # Streamed, so that an endless MJPEG answer gives its status without being read to the end.
             response = client.send(request, stream=True)
             try:

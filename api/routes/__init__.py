@@ -11,14 +11,18 @@ from api.routes import (
     devices,
     farms,
     orders,
+    picking,
+    picking_photos,
     plots,
     readings,
     tokens,
     trees,
     trees_import,
     users,
+    visits,
 )
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,
            readings.router, devices.router, cameras.router, users.router, orders.router, claims.router,
-           care_log.router, care_log.trees_router, channels.router, alerts.router, alert_rules.router]
+           care_log.router, care_log.trees_router, channels.router, picking.router, picking_photos.router,
+           visits.router, alerts.router, alert_rules.router]

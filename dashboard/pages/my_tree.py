@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import guard, i18n, ids, paths, services
 from dashboard.customer import claims as claim_rows
-from dashboard.customer import season, sections
+from dashboard.customer import harvest, season, sections
 from dashboard.customer.care import care_sections
 from dashboard.customer.claims import ClaimState, TreeClaim
 from orchard.auth.policy import Viewer
@@ -78,6 +78,7 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
         parts += [sections.timelapse(claim, base, token, now, lang),
                   sections.gallery(claim, base, token, now, lang)]
     parts += care
+    parts += harvest.sections(viewer, claim.claim_id, lang)  # picking and visits
     return [html.Div(parts, className="my-tree__grid")]
 
 

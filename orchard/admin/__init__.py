@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from orchard.admin.addresses import purge_addresses_command
 from orchard.admin.backup import backup_command, restore_command
 from orchard.admin.broker import sync_broker
 from orchard.admin.channels import add_channel_command, remove_channel_command, test_channel_command
@@ -42,5 +43,5 @@ def migrate(admin: Admin) -> None:
 for command in (create_admin, add_farm, add_plot, add_tree, import_trees_command, add_device,
                 reset_device_password_command, revoke_device_command, add_camera, add_customer, add_farmer,
                 add_claim, list_command, sync_broker, backup_command, restore_command, add_channel_command,
-                remove_channel_command, test_channel_command):
+                remove_channel_command, test_channel_command, purge_addresses_command):
     group.add_command(command)

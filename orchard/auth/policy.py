@@ -37,7 +37,7 @@ EVERYTHING = None  # what `*_ids` return for a viewer limited by nothing
 ALL_TIME = Window(EPOCH, FOREVER)
 OPERATOR = "operator"  # the role of a camera token minted without a user
 # What farmers may create and update on their farms; "alert" is acknowledging, "alert_rule" tuning a rule.
-FARMER_EDITS = frozenset({"plot", "tree", "claim", "care record", "alert", "alert_rule"})
+FARMER_EDITS = frozenset({"plot", "tree", "claim", "care record", "picking", "visit", "alert", "alert_rule"})
 
 
 def now_utc() -> datetime:
@@ -211,6 +211,18 @@ class Policy:
         if viewer.role == Role.CUSTOMER:
             return viewer.user_id == owner_id
         return viewer.role in (Role.ADMIN, Role.FARMER) and self.sees_farm(viewer, farm_id)
+
+    def visiting_farm_ids(self, viewer: Viewer, at: datetime | None = None) -> frozenset[str] | None:
+        """Farms whose picking windows and visit slots a viewer sees: staff theirs, a customer those of
+        the trees of their claims in force."""
+        if viewer.role != Role.CUSTOMER or viewer.user_id is None:
+            return self.farm_ids(viewer) if viewer.user_id is not None else frozenset()
+        return self._cached(("visiting", viewer.user_id, _minute(at)), lambda s: frozenset(
+            claim.tree.farm_id for claim in access.active_claims(s, s.get(User, viewer.user_id), at)))
+
+    def visits_farm(self, viewer: Viewer, farm_id: str, at: datetime | None = None) -> bool:
+        farms = self.visiting_farm_ids(viewer, at)
+        return farms is EVERYTHING or farm_id in farms
 
     def user_ids(self, viewer: Viewer) -> frozenset[int] | None:
         """Whom a viewer may look up: admins anyone, farmers their colleagues and customers, others themselves."""

@@ -17,8 +17,10 @@ from orchard.registry import alert_tuning, incidents, orchards, people, tokens
 from orchard.registry.alert_channels import add_channel
 from orchard.registry.models import Role
 from tests.alert_rows import fire
+from tests.api import authz_picking
 from tests.api.care_world import add_care_log
 from tests.authz import Case, run_table, uncovered_routes
+from tests.picking_world import add_picking
 from tests.world import PASSWORD
 
 START, END = "2030-01-01T00:00:00Z", "2030-06-01T00:00:00Z"
@@ -165,6 +167,7 @@ TABLE = [
          args={"farm_id": "valley", "channel_id": "new_channel"}),  # hill's channel asked for under valley
 ]
 
+TABLE += authz_picking.CASES
 IDS: dict[str, int] = {}  # the world's ids, filled in before the table runs (bodies read them)
 
 
@@ -227,9 +230,11 @@ def fresh_rows(server) -> dict:
 def test_every_persona_gets_the_status_the_table_says(start_api):
     server = start_api()
     IDS.clear()
-    IDS.update(server.ids())
+    IDS.update(server.ids(), **add_picking(server.sessions, server.settings.data_dir))
     IDS.update(add_care_log(server))
-    mismatches = run_table(server.url, TABLE, server.personas(), {**IDS, **fresh_rows(server)})
+    authz_picking.IDS.update(IDS)
+    values = {**IDS, **fresh_rows(server), **authz_picking.fresh_rows(server)}
+    mismatches = run_table(server.url, TABLE, server.personas(), values)
     assert not mismatches, f"{len(mismatches)} requests disagree with the table:\n" + "\n".join(mismatches)
 
 

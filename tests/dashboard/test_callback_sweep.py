@@ -19,15 +19,30 @@ import pytest
 
 from tests.alert_rows import fire
 from tests.dashboard.care_site import SECRET_17, VALLEY
-from tests.dashboard.conftest import REPO, SECRET
+from tests.dashboard.conftest import REPO, SECRET, build_orchard
+from tests.picking_world import add_picking
 
 WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
 ROUTER = "_pages_content.children"
 SESSION_WATCH = "shell-session-redirect.href"
 
 
+@pytest.fixture(scope="module")
+def orchard(sqlite_template, tmp_path_factory):
+    """The dashboard tests' orchard, with ana's and cy's picking requests and visit bookings on farm hill."""
+    from orchard.registry.db import session_factory
+
+    workdir = tmp_path_factory.mktemp("dash-sweep")
+    built = build_orchard(workdir, sqlite_template, f"sqlite:///{workdir / 'readings.db'}")
+    sessions = session_factory(built.db_url)
+    built.picking = add_picking(sessions, workdir / "data")
+    sessions.kw["bind"].dispose()
+    return built
+
+
 def victims(orchard) -> dict[str, object]:
-    """What the forged requests ask for: the hill farm's tree 17 (ana's), its plot, device and camera."""
+    """What the forged requests ask for: the hill farm's tree 17 (ana's), its plot, device and camera, and ana's
+    picking request and visit booking."""
     from orchard.registry import orchards
     from orchard.registry.db import session_factory
 
@@ -37,7 +52,9 @@ def victims(orchard) -> dict[str, object]:
         alert = fire(s, "hill-1", "frost").id  # an active alert at tree 17, for the Acknowledge buttons
     sessions.kw["bind"].dispose()
     return {"tree": orchard.trees["17"], "plot": plot, "device": "hill-1", "camera": "cam-17", "farm": "hill",
-            "valley_tree": orchard.trees["5"], "entry": orchard.care["secret_17"], "alert": alert}
+            "valley_tree": orchard.trees["5"], "entry": orchard.care["secret_17"],
+            "request": orchard.picking["request_ana"], "slot": orchard.picking["slot_hill"],
+            "booking": orchard.picking["booking_ana"], "alert": alert}
 
 
 def forged_sets(v: dict) -> list[dict[str, object]]:
@@ -76,7 +93,8 @@ def concrete(component, v: dict):
     if not isinstance(component, dict):
         return component
     picks = {"tree": v["tree"], "camera": v["camera"], "device": v["device"], "plot": v["plot"], "farm": v["farm"],
-             "entry": v["entry"], "alert": v["alert"]}
+             "entry": v["entry"], "request": v["request"], "slot": v["slot"], "booking": v["booking"],
+             "alert": v["alert"]}
     return {key: (picks.get(key, "x") if value in WILDCARDS or isinstance(value, list) else value)
             for key, value in component.items()}
 
@@ -138,12 +156,12 @@ def hidden_markers(v: dict, persona: str) -> list[str]:
     """Text that must never reach `persona` (names, ids and varieties of what they may not see)."""
     valley = ['"Navel"', "valley-1", "cam-v", "Valley Orchard", f"tree:{v['valley_tree']}", VALLEY]
     hill = ['"Fuji"', '"Gala"', '"Honeycrisp"', "hill-1", "hill-2", "cam-17", "cam-18", "Hillside Orchard",
-            f"tree:{v['tree']}", f"plot:{v['plot']}", '"ana"', '"cy"', '"bo"', SECRET_17]
+            f"tree:{v['tree']}", f"plot:{v['plot']}", '"ana"', '"cy"', '"bo"', SECRET_17, "王小明", "文三路", "陈一"]
     if persona == "anonymous":
         return valley + hill + ["bdata", "°C", '"farmer-hill"']
     if persona == "cy":  # a customer whose claim is on tree 18, not 17
         return valley + ['"Fuji"', '"Honeycrisp"', "hill-1", "cam-17", f"tree:{v['tree']}", f"plot:{v['plot']}",
-                         '"ana"', '"bo"', "device:", "bdata", SECRET_17]
+                         '"ana"', '"bo"', "device:", "bdata", SECRET_17, "王小明", "文三路"]
     return hill  # farmer-valley: the other farm
 
 
@@ -216,8 +234,8 @@ def test_the_forged_requests_are_answered_for_the_owner(dashboard, v):
             response = client.post("/_dash-update-component", json=body)
             assert response.status_code in (200, 204), (dependency["output"], response.text[:300])
             shown += text_of(response) if response.status_code == 200 else ""
-    for marker in ('"Fuji"', "cam-17", f"tree:{v['tree']}", "hill-1", "bdata", SECRET_17, '"data-state": ',
-                   "Acknowledged. The farm"):  # the alert list, and the owner's Acknowledge taken
+    for marker in ('"Fuji"', "cam-17", f"tree:{v['tree']}", "hill-1", "bdata", SECRET_17, "王小明",
+                   '"data-state": ', "Acknowledged. The farm"):  # alerts: the list, the owner's Acknowledge taken
         assert marker in shown, marker
 
 
