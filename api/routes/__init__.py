@@ -1,6 +1,7 @@
 """One router per resource, in the order the API's docs list them."""
 
 from api.routes import (
+    account_links,
     auth,
     cameras,
     claims,
@@ -9,6 +10,7 @@ from api.routes import (
     orders,
     plots,
     readings,
+    shares,
     tokens,
     trees,
     trees_import,
@@ -16,4 +18,5 @@ from api.routes import (
 )
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,
-           readings.router, devices.router, cameras.router, users.router, orders.router, claims.router]
+           readings.router, devices.router, cameras.router, users.router, orders.router, claims.router,
+           account_links.router, shares.router]

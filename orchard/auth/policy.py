@@ -229,6 +229,10 @@ class Policy:
         """True for a person's own things (API tokens): nobody else, not even an admin, manages them."""
         return viewer.user_id is not None and viewer.user_id == owner_id
 
+    def manages_shares(self, viewer: Viewer, owner_id: int) -> bool:
+        """A claim's public share links: its customer makes them; they and admins list and revoke them."""
+        return self.owns(viewer, owner_id) or viewer.role == Role.ADMIN
+
     # -- what they may change -----------------------------------------------------------
 
     def may_edit(self, viewer: Viewer, kind: str, farm_id: str | None, *, delete: bool = False) -> bool:
