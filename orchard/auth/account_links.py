@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orchard.auth.throttle import LoginThrottle
 from orchard.errors import NotFound
 from orchard.registry.db import conflicts
-from orchard.registry.invitations import LinkEnded, LinkPurpose, redeem_link
+from orchard.registry.invitations import LinkEnded, LinkPurpose, find_link, redeem_link
 from orchard.registry.models import User
 
 GUESSER = "account-link@"  # the throttle's name for link guesses, per address: nobody's login waits for them
@@ -31,3 +31,18 @@ def set_password_with_link(sessions: sessionmaker[Session], throttle: LoginThrot
         throttle.failed(name, address)
         raise
     return username
+
+
+def link_holder(sessions: sessionmaker[Session], throttle: LoginThrottle, token: str, purpose: LinkPurpose | str,
+                address: str) -> str:
+    """The username a usable link sets the password of (for its page); throttled and counted as above."""
+    name = GUESSER + address
+    throttle.check(name, address)
+    try:
+        with sessions() as session:
+            return find_link(session, token, purpose).user.username
+    except LinkEnded:
+        raise
+    except NotFound:
+        throttle.failed(name, address)
+        raise
