@@ -23,9 +23,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from dashboard import door, login, paths, shell
+from dashboard import services as dashboard_services
 from dashboard.public import account as public_account
 from dashboard.public import share as public_share
-from dashboard import services as dashboard_services
 from dashboard.services import Services
 from orchard.http_errors import install_error_handlers
 from orchard.settings import Settings
