@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import guard, i18n, ids, paths, services
 from dashboard.customer import claims as claim_rows
-from dashboard.customer import season, sections
+from dashboard.customer import season, sections, share_panel
 from dashboard.customer.claims import ClaimState, TreeClaim
 from orchard.auth.policy import Viewer
 
@@ -75,6 +75,7 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
     if claim.cameras:  # without a camera the card above says so once
         parts += [sections.timelapse(claim, base, token, now, lang),
                   sections.gallery(claim, base, token, now, lang)]
+    parts.append(share_panel.panel(claim, lang))
     return [html.Div(parts, className="my-tree__grid")]
 
 

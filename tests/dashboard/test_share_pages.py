@@ -128,3 +128,24 @@ def test_an_invitation_sets_a_password_the_customer_logs_in_with_and_works_once(
     used = again.goto(f"/invite/{token}")
     assert used.status == 410 and "此链接无法使用" in again.content()
     screenshot(again, "invite-used-zh-CN-390")
+
+
+def test_the_customer_makes_and_revokes_a_share_link_from_their_tree_page(orchard, customers, browser, chromium,
+                                                                          site):
+    page = browser("en-GB", PHONE)
+    log_in(page, "ana")
+    page.goto("/my-tree")
+    page.wait_for_selector("#share-panel")
+    page.click("#share-create")
+    url = page.locator("#share-new-url").inner_text()
+    assert "/share/" in url
+    screenshot(page, "share-panel-en-390")
+    stranger = chromium.new_context(base_url=site.url)
+    try:
+        shown = stranger.new_page()
+        assert shown.goto(url).status == 200 and "Hillside Orchard" in shown.content()
+        page.locator("#share-list button").first.click()
+        page.wait_for_selector("text=The link no longer works.")
+        assert shown.goto(url).status == 410
+    finally:
+        stranger.close()
