@@ -23,6 +23,7 @@ from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
 from orchard.web import BodyLimit, CrossSiteGuard, SecurityHeaders
 from orchard.web.bodies import KB
+from orchard.web.health import health_router
 
 PREFIX = "/api"
 MAX_JSON_BYTES = 64 * KB
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    app.include_router(health_router(f"{PREFIX}/healthz", lambda: services.sessions))
     install_error_handlers(app, realm="orchard")
     app.add_exception_handler(RequestValidationError, invalid_request)
     return app

@@ -30,6 +30,7 @@ from dashboard.services import Services
 from orchard.http_errors import install_error_handlers
 from orchard.settings import Settings
 from orchard.web import BodyLimit, CrossSiteGuard, SecurityHeaders
+from orchard.web.health import health_router
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     server = FastAPI(title="Orchard Live dashboard", lifespan=lifespan, docs_url=None, redoc_url=None,
                      openapi_url=None)
     server.include_router(login.router)
+    server.include_router(health_router("/healthz", lambda: svc.sessions))
     server.include_router(public_account.router)  # pages opened with a link, no login: each checks its token
     server.include_router(public_share.router)
     # Dash's annotations predate its FastAPI backend (server=) and update_title=None (no "Updating..." title).

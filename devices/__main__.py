@@ -13,6 +13,7 @@ from orchard.cli import load_settings, setup_logging
 from orchard.errors import SensorError
 from orchard.spool import Spool
 from orchard.supervise import Supervisor
+from orchard.systemd import Notifier
 
 log = logging.getLogger("devices")
 
@@ -54,7 +55,8 @@ def device_command() -> None:
     quiet_opencv()
     spool = Spool(settings.data_dir / "device-spool.db", max_items=settings.spool_max_items)
     agent = Agent(settings.farm, settings.device, sensors, spool, settings.mqtt_url,
-                  cameras=cameras, camera_config=CameraConfig.from_settings(settings))
+                  cameras=cameras, camera_config=CameraConfig.from_settings(settings),
+                  notifier=Notifier.from_environ())
     log.info("%s/%s: %d sensor(s), every %.0fs, %d reading(s) spooled; %d camera(s)",
              settings.farm, settings.device, len(sensors), settings.interval_s, len(spool), len(cameras))
     agent.run(settings.interval_s, _stop_on_signals(agent.supervisor))

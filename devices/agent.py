@@ -21,6 +21,7 @@ from orchard.errors import SensorError, SpoolFull
 from orchard.mqtt import connect, make_client, reason_text
 from orchard.spool import Spool
 from orchard.supervise import Supervisor
+from orchard.systemd import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class Agent:
         wake: threading.Event | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         supervisor: Supervisor | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.farm = farm
         self.device = device
@@ -73,6 +75,7 @@ class Agent:
         self.publisher = Publisher(self.client, topics.telemetry(farm, device), spool,
                                    on_stalled=self._link_looks_dead)
         self.supervisor = supervisor or Supervisor()
+        self.notifier = notifier or Notifier(None)  # systemd's watchdog, fed by the sampling loop
         self._send_now = threading.Event()  # wakes the uplink: a reading was spooled, or the broker is back
         self._uplink_stop = threading.Event()
         self._uplink: threading.Thread | None = None
@@ -199,8 +202,11 @@ class Agent:
         wake_on(self.supervisor.stopping, self.wake)
         clock = self.monotonic
         next_sample = clock()
+        self.notifier.ready(f"{len(self.sensors)} sensor(s), {len(self.cameras)} camera(s)")
         try:
             while not stop.is_set() and not self.supervisor.stopping.is_set():
+                # Fed only here: a sensor read or camera grab that hangs starves the watchdog, and systemd restarts us.
+                self.notifier.alive()
                 if clock() >= next_sample:
                     self.sample()
                     next_sample = max(next_sample + interval_s, clock())
@@ -208,6 +214,7 @@ class Agent:
                 self.wake.wait(max(0.0, min(1.0, next_sample - clock(), next_frame - clock())))
                 self.wake.clear()  # before the next tick, so a command arriving after it is not missed
         finally:
+            self.notifier.stopping()
             self.stop()
 
 

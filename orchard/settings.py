@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     store_url: str = Field(default="", description="influxdb://... or sqlite:///...")
     influx_token: SecretStr | None = None
     db_url: str = ""
+    db_password: SecretStr | None = Field(default=None, description="for ORCHARD_DB_URL's user, if not in the URL")
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
     shop_secret: SecretStr | None = Field(default=None, description="signs the shop's order webhook")
@@ -151,6 +152,13 @@ class Settings(BaseSettings):
             secret = quote(self.mqtt_password.get_secret_value(), safe="")
             host = parts.netloc.rsplit("@", 1)[1]
             self.mqtt_url = urlunsplit(parts._replace(netloc=f"{parts.username}:{secret}@{host}"))
+        if self.db_password is not None:
+            if not self.db_url.startswith(("postgresql://", "postgres://")) or not urlsplit(self.db_url).username:
+                raise ValueError("ORCHARD_DB_PASSWORD needs a user in ORCHARD_DB_URL (postgresql://user@host/db)")
+            parts = urlsplit(self.db_url)
+            secret = quote(self.db_password.get_secret_value(), safe="")
+            host = parts.netloc.rsplit("@", 1)[1]
+            self.db_url = urlunsplit(parts._replace(netloc=f"{parts.username}:{secret}@{host}"))
         if not self.store_url:
             self.store_url = f"sqlite:///{self.data_dir / 'readings.db'}"
         if not self.db_url:

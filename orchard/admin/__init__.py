@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from orchard.admin.backup import backup_command, restore_command
 from orchard.admin.broker import sync_broker
 from orchard.admin.context import Admin, pass_admin
 from orchard.admin.devices import add_camera, add_device, reset_device_password_command, revoke_device_command
@@ -40,5 +41,5 @@ def migrate(admin: Admin) -> None:
 
 for command in (create_admin, add_farm, add_plot, add_tree, import_trees_command, add_device,
                 reset_device_password_command, revoke_device_command, add_camera, add_customer, add_farmer,
-                add_claim, list_command, sync_broker, password_link):
+                add_claim, list_command, sync_broker, backup_command, restore_command, password_link):
     group.add_command(command)

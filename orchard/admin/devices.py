@@ -69,7 +69,7 @@ def show_credentials(device: Device, password: str, broker: str) -> None:
     """Say who the device is on the broker (stderr) and print its Pi settings (stdout), the password once."""
     environment = pi_environment(device, password, broker)
     click.echo(f"MQTT username: {device.id}; its password is ORCHARD_MQTT_PASSWORD below, shown only this once.\n"
-               "Put these lines in the Pi's environment (e.g. /etc/orchard/env, mode 0600), then run "
+               "Save these lines on the Pi as device.env and run `sudo deploy/pi/install.sh device.env`; then run "
                "`orchard admin sync-broker` so the broker accepts it:", err=True)
     click.echo(environment)
 

@@ -23,6 +23,8 @@ from orchard.registry.models import Base
 
 log = logging.getLogger(__name__)
 
+MIGRATION_LOCK = 0x0_7C4A_2D  # any constant of ours: the PostgreSQL advisory lock key migrations take
+
 
 def alembic_config(db_url: str) -> Config:
     """An Alembic Config for `db_url`, built in code."""
@@ -39,6 +41,10 @@ def _run(db_url: str, action: Any, *args: Any) -> None:
     engine = make_engine(db_url, foreign_keys=False)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several services (and replicas) start at once and each migrates first: one at a time,
+                # the others wait and then find nothing to do. Released when the transaction ends.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config = alembic_config(db_url)
             config.attributes["connection"] = connection
             action(config, *args)

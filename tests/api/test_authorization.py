@@ -27,6 +27,7 @@ TABLE = [
     Case("GET", "/api/openapi.json",                  "200 200 200 200 200 200 200"),
     Case("GET", "/api/docs",                          "200 200 200 200 200 200 200"),
     Case("GET", "/api/docs/init.js",                  "200 200 200 200 200 200 200"),
+    Case("GET", "/api/healthz",                       "200 200 200 200 200 200 200"),
     Case("POST", "/api/login",                        "200 200 200 200 200 200 200",
          json={"username": "ana", "password": PASSWORD}),
     Case("POST", "/api/logout",                       "204 204 204 204 204 204 204"),

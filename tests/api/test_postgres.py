@@ -76,3 +76,20 @@ def test_concurrent_deliveries_of_one_order_id_make_one_claim_and_a_different_on
     made = next(c for c in claims if c["order_ref"] == "RACE-2")
     # Only the delivery identical to the one that won may be told 200; each other one differs: 409.
     assert mixed.count(200) == 0 and mixed.count(409) == 5, (mixed, made)
+
+
+def test_healthz_says_ok_while_the_registry_answers_and_503_once_it_is_gone(postgres, tmp_path):
+    url = postgres.create_database()
+    upgrade(url)
+    server = RunningApi(tmp_path, url).start()
+    try:
+        healthy = httpx.get(f"{server.url}/api/healthz", timeout=10)
+        assert healthy.status_code == 200 and healthy.json() == {"status": "ok"}
+        server.sessions.kw["bind"].dispose()
+        with postgres.admin() as connection:  # the registry's server loses the database under the API
+            connection.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        gone = httpx.get(f"{server.url}/api/healthz", timeout=10)
+        assert gone.status_code == 503
+        assert gone.json()["detail"] == "the registry database does not answer"
+    finally:
+        server.stop()

@@ -90,3 +90,9 @@ def test_pages_render_in_chromium_without_csp_violations(open_page, dashboard):
     assert page.evaluate("window.__cspViolations") == []
     assert not [text for text in console if "Content Security Policy" in text], console
     print(f"largest callback body: {max(callbacks)} bytes over {len(callbacks)} callbacks")
+
+
+def test_healthz_answers_without_a_login_and_names_nothing(dashboard):
+    answer = httpx.get(f"{dashboard.url}/healthz", timeout=10)
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+    assert answer.headers.get("x-content-type-options") == "nosniff"

@@ -193,3 +193,67 @@ def test_the_web_services_believe_forwarded_headers_from_the_proxy_alone():
         environment = service["environment"]
         assert environment["ORCHARD_TRUSTED_PROXIES"] == address, name
         assert environment["ORCHARD_PUBLIC_URL"].startswith("https://"), name
+
+
+# -- production: PostgreSQL registry, health checks, restarts, scaling -----------------------------
+
+LONG_RUNNING = {name: svc for name, svc in SERVICES.items() if "tools" not in svc.get("profiles", [])}
+REGISTRY_USERS = {name: svc for name, svc in OURS.items() if "ORCHARD_DB_URL" in svc.get("environment", {})}
+
+
+def test_every_service_that_reads_the_registry_reaches_postgresql_with_a_secret_password():
+    assert {"ingest", "api", "streams", "dashboard", "admin"} <= set(REGISTRY_USERS)
+    postgres = SERVICES["postgres"]
+    assert postgres["image"].split(":")[0] == "postgres"
+    assert postgres["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    for name, service in REGISTRY_USERS.items():
+        environment = service["environment"]
+        url = urlsplit(environment["ORCHARD_DB_URL"])
+        assert url.scheme == "postgresql" and url.hostname == "postgres", f"{name}: {url.geturl()}"
+        assert url.username == postgres["environment"]["POSTGRES_USER"] and url.password is None, name
+        assert url.path == "/" + postgres["environment"]["POSTGRES_DB"], name
+        assert environment["ORCHARD_DB_PASSWORD_FILE"] == "/run/secrets/db_password", name
+        assert "db_password" in service["secrets"], name
+        assert service["depends_on"]["postgres"] == {"condition": "service_healthy"}, name
+        assert not any(str(v).startswith("registry:") for v in service.get("volumes", [])), \
+            f"{name} still shares a SQLite registry file"
+
+
+def test_every_long_running_service_restarts_and_has_a_health_check():
+    for name, service in LONG_RUNNING.items():
+        assert service.get("restart") in ("unless-stopped", "always"), name
+        if name in ("proxy", "simulator"):
+            continue  # the proxy is checked by its users' browsers; the simulator is a demo's
+        check = service.get("healthcheck", {}).get("test")
+        assert check and check[0] in ("CMD", "CMD-SHELL"), f"{name} has no health check"
+
+
+@pytest.mark.parametrize("name, url", [("api", "http://127.0.0.1:8082/api/healthz"),
+                                       ("streams", "http://127.0.0.1:8081/healthz"),
+                                       ("dashboard", "http://127.0.0.1:8083/healthz"),
+                                       ("ingest", "http://127.0.0.1:9108/metrics")])
+def test_each_service_health_check_asks_the_port_and_path_it_serves(name, url):
+    check = " ".join(SERVICES[name]["healthcheck"]["test"])
+    assert url in check, check
+    port = int(urlsplit(url).port or 0)
+    command = SERVICES[name]["command"]
+    assert str(port) == command[command.index("--port") + 1], f"{name} listens elsewhere than its check asks"
+
+
+def test_the_proxy_waits_for_healthy_web_services():
+    for name in WEB:
+        assert SERVICES[PROXY]["depends_on"][name] == {"condition": "service_healthy"}, name
+
+
+def test_ingest_can_be_scaled_to_several_replicas():
+    """`docker compose up --scale ingest=3`: nothing may be one-per-host, and replicas never share a spool."""
+    ingest = SERVICES["ingest"]
+    assert "container_name" not in ingest and "ports" not in ingest and "hostname" not in ingest
+    assert not [v for v in ingest.get("volumes", []) if str(v).split(":")[1:2] == ["/data"]], \
+        "a named /data volume would make every replica write the same spool file"
+
+
+def test_every_volume_is_named_and_the_registry_and_readings_are_kept():
+    declared = set(COMPOSE["volumes"])
+    assert {"postgres-data", "influxdb-data", "mosquitto-data", "streams-data", "caddy-data"} <= declared
+    assert "postgres-data:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]

@@ -68,6 +68,21 @@ def test_mqtt_password_without_a_user_is_refused():
         Settings.load({"ORCHARD_MQTT_PASSWORD": "x"})
 
 
+def test_db_password_from_a_secret_file_joins_the_registry_url(tmp_path):
+    secret = tmp_path / "db_password"
+    secret.write_text("s3cret:/@x\n")
+    settings = Settings.load({"ORCHARD_DB_URL": "postgresql://orchard@postgres:5432/orchard",
+                              "ORCHARD_DB_PASSWORD_FILE": str(secret)})
+    assert settings.db_url == "postgresql://orchard:s3cret%3A%2F%40x@postgres:5432/orchard"
+
+
+def test_db_password_without_a_postgresql_user_is_refused():
+    with pytest.raises(SettingsError, match="^ORCHARD_DB_PASSWORD needs a user"):
+        Settings.load({"ORCHARD_DB_PASSWORD": "x"})
+    with pytest.raises(SettingsError, match="^ORCHARD_DB_PASSWORD needs a user"):
+        Settings.load({"ORCHARD_DB_URL": "postgresql://postgres:5432/orchard", "ORCHARD_DB_PASSWORD": "x"})
+
+
 def run_orchard(cwd, *args, **env) -> subprocess.CompletedProcess:
     """`orchard ARGS` as a user runs it: in `cwd`, with only PATH-like variables and `env` set."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")}

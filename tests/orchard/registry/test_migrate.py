@@ -90,3 +90,25 @@ def test_0002_keeps_users_and_their_ids_and_stores_usernames_in_one_form(empty_u
             assert connection.execute(text("SELECT id FROM users WHERE username = 'new'")).scalar() == 4
     finally:
         engine.dispose()
+
+
+def test_services_starting_together_each_migrate_a_new_postgresql_registry_once(postgres):
+    """Every service migrates at start; compose starts them at once (and --scale starts replicas at once)."""
+    import threading
+    url = postgres.create_database()
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            upgrade(url)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    services = [threading.Thread(target=start) for _ in range(4)]
+    for service in services:
+        service.start()
+    for service in services:
+        service.join(120)
+    assert errors == []
+    assert current_revision(url) == HEAD
+    assert schema_diffs(url) == []
