@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.docs import add_docs
 from api.routes import ROUTERS
+from api.routes.care_log import PHOTOS_PATH
 from api.routes.orders import ORDERS_PATH
 from api.routes.trees_import import IMPORT_PATH, MAX_CSV_BYTES
 from api.services import Services
 from orchard.auth.setup import policy_for
+from orchard.care.photos import MAX_BYTES as MAX_PHOTO_BYTES
 from orchard.http_errors import install_error_handlers
 from orchard.settings import Settings
 from orchard.store import TimeSeriesStore, open_store
@@ -28,7 +30,8 @@ from orchard.web.health import health_router
 PREFIX = "/api"
 MAX_JSON_BYTES = 64 * KB
 # Per path, what a body may weigh; anything else gets MAX_JSON_BYTES. A form adds its boundaries to the CSV.
-BODY_LIMITS = {PREFIX + IMPORT_PATH: MAX_CSV_BYTES + 64 * KB, PREFIX + ORDERS_PATH: 16 * KB}
+BODY_LIMITS = {PREFIX + IMPORT_PATH: MAX_CSV_BYTES + 64 * KB, PREFIX + ORDERS_PATH: 16 * KB,
+               PREFIX + PHOTOS_PATH: MAX_PHOTO_BYTES}
 
 
 def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None,
@@ -38,7 +41,7 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
     policy = policy_for(settings, sessions, cache_s=policy_cache_s)  # first: a weak secret stops the start
     services = Services(
         policy, store if store is not None else open_store(settings.store_url, token=_secret(settings.influx_token)),
-        _secret(settings.shop_secret), public_url=settings.public_url,
+        _secret(settings.shop_secret), public_url=settings.public_url, data_dir=settings.data_dir,
     )
 
     @asynccontextmanager

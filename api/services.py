@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,13 +20,14 @@ class Services:
     """The registry, the policy that guards it, and the store of readings, shared by every request."""
 
     def __init__(self, policy: Policy, store: TimeSeriesStore, shop_secret: str | None = None,
-                 public_url: str | None = None) -> None:
+                 public_url: str | None = None, data_dir: Path = Path("data")) -> None:
         self.policy = policy  # orchard.auth.setup.policy_for: the secret is checked there
         self.secret = check_secret(policy.secret)
         self.shop_secret = shop_secret or None
         self.sessions = policy.sessions
         self.store = store
         self.public_url = public_url  # ORCHARD_PUBLIC_URL: https there makes the session cookie Secure
+        self.data_dir = data_dir  # ORCHARD_DATA_DIR: care-log photos
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -13,6 +13,8 @@ same run:
   (3) dashboard: the 30-day chart callback on SQLite: callbacks per dashboard CPU-second.
       Baseline: the API's readings of the same range, per API CPU-second.
   (4) storage: bytes per stored reading on disk, SQLite and InfluxDB (after a full compaction).
+  (5) broker: Mosquitto's memory per connected device (idle, keepalive 60 s), C connections.
+      Baseline: the broker's memory with no client.
 
 Run: python -m bench.capacity [--messages N --viewers V --seconds S]
 """
@@ -289,12 +291,68 @@ def bench_dashboard(workdir: Path, calls: int) -> dict[str, float]:
     return {"chart_per_core": chart_rate, "api_per_core": api_rate}
 
 
+def _utf8(text: str) -> bytes:
+    raw = text.encode()
+    return len(raw).to_bytes(2, "big") + raw
+
+
+def connect_packet(client_id: str, username: str, password: str) -> bytes:
+    """An MQTT 3.1.1 CONNECT with a clean session, user name and password, keepalive 60 s."""
+    body = _utf8("MQTT") + bytes([4, 0xC2]) + (60).to_bytes(2, "big")
+    body += _utf8(client_id) + _utf8(username) + _utf8(password)
+    length, encoded = len(body), b""
+    while True:
+        byte, length = length % 128, length // 128
+        encoded += bytes([byte | (0x80 if length else 0)])
+        if not length:
+            return b"\x10" + encoded + body
+
+
+def bench_broker(connections: int, workdir: Path) -> dict[str, float]:
+    import asyncio
+    (workdir / "conn-broker").mkdir()
+    broker = Mosquitto(workdir / "conn-broker")
+    broker.start()
+    try:
+        assert broker.process is not None
+        process = psutil.Process(broker.process.pid)
+        time.sleep(1)
+        idle = process.memory_info().rss
+        address = BrokerAddress.parse(broker.url("orchard-simulator"))
+
+        async def hold() -> int:
+            async def one(i: int):
+                reader, writer = await asyncio.open_connection(address.host, address.port)
+                writer.write(connect_packet(f"unit-{i:06d}", address.username or "", address.password or ""))
+                await writer.drain()
+                if await reader.readexactly(4) != b"\x20\x02\x00\x00":
+                    raise RuntimeError("the broker refused a connection")
+                return writer
+            writers = []
+            for start in range(0, connections, 200):
+                writers += await asyncio.gather(*(one(i) for i in range(start, min(start + 200, connections))))
+            await asyncio.sleep(2)
+            used = process.memory_info().rss
+            for writer in writers:
+                writer.close()
+            return used
+
+        busy = asyncio.run(hold())
+    finally:
+        broker.stop()
+    per = (busy - idle) / connections
+    print(f"(5) broker: {connections:,} idle device connections: Mosquitto {idle / 2**20:.1f} MB -> "
+          f"{busy / 2**20:.1f} MB, {per / 1024:.1f} KB per connection")
+    return {"broker_kb_per_connection": per / 1024}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--viewers", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=5000)
     args = parser.parse_args()
     print(f"capacity benchmark on {psutil.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="orchard-capacity-") as tmp:
@@ -302,6 +360,7 @@ def main() -> None:
         bench_ingest(args.messages, workdir)
         bench_relay(args.viewers, args.seconds, workdir)
         bench_dashboard(workdir, args.calls)
+        bench_broker(args.connections, workdir)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -12,6 +12,7 @@ CAMERA_WALL = "/camera-wall"   # not /cameras: behind the proxy that path is the
 CLAIMS = "/claims"
 TREE = "/tree"                 # /tree/{id}
 MY_TREE = "/my-tree"           # the customer's page (dashboard/pages/my_tree*.py)
+CARE = "/care"                 # the care log: farmers record work (dashboard/pages/care.py)
 
 # Prefixes that belong to the other services behind the same proxy: never a dashboard page.
 FOREIGN_PREFIXES = ("/api/", "/cameras/")

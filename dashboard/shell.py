@@ -23,7 +23,7 @@ SESSION_CHECK_MS = 60_000
 NAVIGATION = {
     Role.ADMIN.value: [(paths.FARM, "common.nav.overview"), (paths.CHARTS, "common.nav.charts"),
                       (paths.DEVICES, "common.nav.devices"), (paths.CAMERA_WALL, "common.nav.cameras"),
-                      (paths.CLAIMS, "common.nav.claims")],
+                      (paths.CLAIMS, "common.nav.claims"), (paths.CARE, "common.nav.care")],
     Role.CUSTOMER.value: [(paths.MY_TREE, "common.nav.my_tree")],
 }
 NAVIGATION[Role.FARMER.value] = NAVIGATION[Role.ADMIN.value]

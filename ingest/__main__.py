@@ -13,6 +13,7 @@ from ingest.locations import DeviceLocations
 from ingest.service import Ingester
 from orchard.cli import load_settings, setup_logging
 from orchard.errors import OrchardError
+from orchard.retention import Retention
 from orchard.store import open_store
 
 log = logging.getLogger("ingest")
@@ -45,6 +46,8 @@ def command(host: str, port: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: supervisor.stop())
     ingester.start()
+    if settings.rollup_every_s:  # every instance: runs overlap harmlessly (orchard/retention.py)
+        Retention(store, settings.raw_days, settings.rollup_lookback_hours).start_thread(settings.rollup_every_s)
     log.info("ingesting from %s into %s", ingester.subscriber.address, settings.store_url.split("@")[-1])
     supervisor.stopping.wait()
     ingester.stop()

@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "api": "api.__main__:command",
     "dashboard": "dashboard.cli:command",
     "admin": "orchard.admin:group",
+    "retention": "orchard.retention_cli:command",
 }
 
 

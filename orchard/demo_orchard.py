@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchard import demo_care
 from orchard.registry import orchards, people
 from orchard.registry.models import Farm
 from orchard.registry.passwords import mqtt_password_hash
@@ -68,4 +69,5 @@ def seed(sessions: sessionmaker[Session], devices: int = 8) -> bool:
             (customer3, trees[9], now + 30 * day, now + 210 * day),
         ), start=1):
             people.create_claim(s, who, tree, starts, ends, status="active", order_ref=f"DEMO-{ref}")
+        demo_care.seed_care_log(s, FARM, now)
     return True

@@ -67,15 +67,27 @@ class Settings(BaseSettings):
     streams_client_id: str = "orchard-streams"
     archive_every_s: float = Field(default=300.0, gt=0,
                                    description="at most one archived snapshot per camera this often")
-    archive_days: float = Field(default=30.0, gt=0, description="archived snapshots older than this are deleted")
+    archive_days: float = Field(default=30.0, gt=0,
+                                description="archived snapshots older than this are thinned to one a day")
 
     # The dashboard: where browsers fetch camera images (the relay's /cameras, on the same origin behind a proxy).
     cameras_url: str = Field(default="/cameras", description="camera relay base URL as browsers reach it")
+
+    # Retention of readings: raw kept this many days, hourly rollups for good (orchard/retention.py).
+    raw_days: float = Field(default=90.0, gt=0, description="days raw readings are kept")
+    # An hour completes once an hour: running more often only re-reads the lookback sooner.
+    rollup_every_s: float = Field(default=3600.0, ge=0, description="how often each ingester rolls up (0: never)")
+    rollup_lookback_hours: int = Field(default=72, ge=1, le=24 * 30,
+                                       description="hours re-rolled each run, for readings that arrive late")
 
     # The ingester.
     ingest_client_id: str = "orchard-ingest"
     ingest_batch_size: int = Field(default=5000, gt=0)
     ingest_batch_ms: int = Field(default=200, gt=0)
+
+    # Alert notifications (alerts/delivery.py): how long a message is retried, how long one post may take.
+    alerts_give_up_s: float = Field(default=3600.0, gt=0, description="seconds after an alert its message is given up")
+    alerts_send_timeout_s: float = Field(default=10.0, gt=0, le=120, description="seconds one post may take")
 
     @field_validator("mqtt_url")
     @classmethod
@@ -142,6 +154,12 @@ class Settings(BaseSettings):
         if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    @model_validator(mode="after")
+    def _raw_window(self) -> Settings:
+        if self.raw_days * 24 <= self.rollup_lookback_hours:
+            raise ValueError("ORCHARD_RAW_DAYS must be longer than ORCHARD_ROLLUP_LOOKBACK_HOURS")
+        return self
 
     @model_validator(mode="after")
     def _defaults_in_data_dir(self) -> Settings:

@@ -1,4 +1,4 @@
-"""The snapshot archive: at most one frame per camera per interval, kept for a number of days.
+"""The snapshot archive: at most one frame per camera per interval, thinned to one a day after some days.
 
 Layout: `<data_dir>/snapshots/<camera>/<YYYY-MM-DD>/<epoch_ms>.jpg` (UTC dates). The
 file name is the snapshot's id. Files are written to a temporary name and renamed,
@@ -11,21 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from orchard.topics import ID_PATTERN
+from streams.daily_frames import one_a_day, zone_named
 from streams.hub import Frame
 from streams.stats import StreamsStats
 
 log = logging.getLogger(__name__)
 
-DAY_MS = 86_400_000
 TEMP_SUFFIX = ".tmp"
 
 
@@ -57,8 +56,10 @@ def snapshot_id(name: str) -> int | None:
 
 
 class Archive:
-    def __init__(self, root: Path, every_s: float, keep_days: float, stats: StreamsStats) -> None:
+    def __init__(self, root: Path, every_s: float, keep_days: float, stats: StreamsStats,
+                 zone_of: Callable[[str], str] = lambda camera: "UTC") -> None:
         self.root = root
+        self.zone_of = zone_of  # camera -> its farm's time zone, whose noon picks the frame kept each day
         self.every_s = every_s
         self.keep_days = keep_days
         self.stats = stats
@@ -140,29 +141,27 @@ class Archive:
         return self.root / camera / day_of(snapshot) / f"{snapshot}.jpg"
 
     def cleanup(self, now: float | None = None) -> int:
-        """Delete snapshots older than the retention period; return how many (blocking)."""
+        """Past the archive window keep one snapshot a day per camera (nearest the farm's noon); return how many went.
+
+        Blocking: call it on the archive's thread. The survivors make a season's timelapse.
+        """
         cutoff = int(((time.time() if now is None else now) - self.keep_days * 86400) * 1000)
         removed = 0
         for camera in self._cameras():
-            for day in self._days(camera):
-                folder = self.root / camera / day
-                start = day_start_ms(day)
-                if start is None:  # _days lists only dated folders
-                    continue
-                if start + DAY_MS <= cutoff:
-                    removed += sum(1 for _ in self._in_day(camera, day))
-                    shutil.rmtree(folder, ignore_errors=True)
-                    continue
-                if start < cutoff:
-                    for snap in self._in_day(camera, day):
-                        if snap.id < cutoff:
-                            snap.path.unlink(missing_ok=True)
-                            removed += 1
-                _remove_if_empty(folder)
+            old_days = [day for day in self._days(camera) if (day_start_ms(day) or 0) < cutoff]  # all dated
+            old = [snap for day in old_days for snap in self._in_day(camera, day) if snap.id < cutoff]
+            keep = one_a_day((snap.id for snap in old), zone_named(self.zone_of(camera)))
+            for snap in old:
+                if snap.id not in keep:
+                    snap.path.unlink(missing_ok=True)
+                    removed += 1
+            for day in old_days:
+                _remove_if_empty(self.root / camera / day)
             _remove_if_empty(self.root / camera)
         if removed:
             self.stats.archive_deleted.inc(removed)
-            log.info("retention: deleted %d snapshots older than %g days", removed, self.keep_days)
+            log.info("retention: thinned snapshots older than %g days to one a day (%d deleted)",
+                     self.keep_days, removed)
         return removed
 
     def _cameras(self) -> Iterator[str]:

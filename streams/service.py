@@ -70,7 +70,7 @@ class Relay:
                              on_unassigned=self._unassigned)
         self.live = LiveMode(self.intake.publish, self.hub.address, self.hub.watching, self.stats, live_timing)
         self.archive = Archive(settings.data_dir / "snapshots", settings.archive_every_s,
-                               settings.archive_days, self.stats)
+                               settings.archive_days, self.stats, zone_of=self.assignments.zone)
         self.timelapses = Timelapses(self.archive, settings.data_dir / "timelapse-cache", self.stats,
                                      max_frames=timelapse_max_frames, fourccs=timelapse_fourccs,
                                      queue=timelapse_queue)

@@ -4,6 +4,8 @@ from api.routes import (
     account_links,
     auth,
     cameras,
+    care_log,
+    channels,
     claims,
     devices,
     farms,
@@ -19,4 +21,4 @@ from api.routes import (
 
 ROUTERS = [auth.router, tokens.router, farms.router, plots.router, trees_import.router, trees.router,
            readings.router, devices.router, cameras.router, users.router, orders.router, claims.router,
-           account_links.router, shares.router]
+           care_log.router, care_log.trees_router, channels.router, account_links.router, shares.router]

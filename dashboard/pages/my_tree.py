@@ -1,4 +1,4 @@
-"""My tree: a customer's camera, tree card, today's conditions, season charts, timelapse and snapshots.
+"""My tree: a customer's camera, tree card, promise panel, conditions, season charts, timelapse, snapshots, care log.
 
 Built from the viewer's own claims (never a list filtered after the fact). The browser holds
 only a claim id; every callback looks it up again among the viewer's claims, so a forged id,
@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import guard, i18n, ids, paths, services
 from dashboard.customer import claims as claim_rows
 from dashboard.customer import season, sections, share_panel
+from dashboard.customer.care import care_sections
 from dashboard.customer.claims import ClaimState, TreeClaim
 from orchard.auth.policy import Viewer
 
@@ -64,6 +65,7 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
     if token is not None:
         parts.append(dcc.Interval(id=ids.MY_TREE_CAMERA_TICK, interval=CAMERA_TOKEN_MS))
     parts.append(sections.tree_card(claim, lang))
+    care = care_sections(viewer, claim, lang, now, token)  # the promise panel, then the care timeline
     scope = season.claim_scope(viewer, claim) if claim.state == ClaimState.IN_FORCE else None
     if scope is None:
         parts.append(sections.state_message(claim, lang))
@@ -75,6 +77,7 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
     if claim.cameras:  # without a camera the card above says so once
         parts += [sections.timelapse(claim, base, token, now, lang),
                   sections.gallery(claim, base, token, now, lang)]
+    parts += care
     parts.append(share_panel.panel(claim, lang))
     return [html.Div(parts, className="my-tree__grid")]
 

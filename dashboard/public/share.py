@@ -8,7 +8,6 @@ token for the claim's dates (orchard.auth.policy.share_camera_token).
 
 from __future__ import annotations
 
-import importlib
 import time
 from html import escape
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dashboard import i18n, services
 from dashboard.public.frame import ended, language, page
+from orchard.care.visible import claim_care_log
 from orchard.errors import NotFound
 from orchard.public_links import SHARE, public_link
 from orchard.registry.invitations import LinkEnded
@@ -30,29 +30,22 @@ router = APIRouter()
 TIMELAPSE_FPS = 5  # a season of one frame a day: about 50 s
 
 
-def _open(token: str) -> tuple[ShareCard, list[tuple[str, str, str]] | None]:
+def _open(token: str) -> tuple[ShareCard, list[tuple[str, str, str, str]]]:
     svc = services.get()
     with svc.reading() as session:
         link = open_share(session, token)
         return share_card(link), care_entries(session, link.claim)
 
 
-def care_entries(session, claim) -> list[tuple[str, str, str]] | None:
-    """CARE LOG (i11-care): the claim's visible care-log entries as (day, what, notes), newest first.
-
-    Reads orchard.care.visible.claim_care_log once that lands on main; None (no section) until then.
-    """
-    try:
-        visible = importlib.import_module("orchard.care.visible")
-    except ImportError:
-        return None
-    zone = claim.tree.farm.timezone
+def care_entries(session, claim) -> list[tuple[str, str, str, str]]:
+    """The claim's care log as its customer sees it (orchard.care.visible), as (day, kind, material, notes),
+    newest first: the same entries, nothing about who holds the claim."""
+    zone = ZoneInfo(claim.tree.farm.timezone)
     rows = []
-    for entry in visible.claim_care_log(session, claim):
+    for entry in sorted(claim_care_log(session, claim), key=lambda e: (e.event_at, e.id), reverse=True):
         latest = entry.revisions[-1] if entry.revisions else None
-        day = entry.event_at.astimezone(ZoneInfo(zone)).date().isoformat()
-        what = str(entry.kind) + (f" · {latest.material}" if latest is not None and latest.material else "")
-        rows.append((day, what, latest.notes if latest is not None else ""))
+        rows.append((entry.event_at.astimezone(zone).date().isoformat(), str(entry.kind),
+                     (latest.material or "") if latest is not None else "", latest.notes if latest else ""))
     return rows
 
 
@@ -113,12 +106,12 @@ def _body(lang: str, token: str, card: ShareCard, care, season: str) -> str:
     sections = [f'<section class="card" id="share-card"><h1>{escape(i18n.t("share.page.heading", lang))}</h1>'
                 f"<dl>{rows}</dl></section>",
                 f'<section class="card"><h2>{escape(i18n.t("share.page.timelapse", lang))}</h2>{video}</section>']
-    if care is not None:  # CARE LOG (i11-care): shown once orchard.care.visible is on main
-        items = "".join(f"<li><strong>{escape(day)}</strong> {escape(what)}"
-                        + (f" — {escape(notes)}" if notes else "") + "</li>" for day, what, notes in care)
-        empty = f'<p class="muted">{escape(i18n.t("share.page.care_empty", lang))}</p>'
-        sections.append(f'<section class="card" id="share-care"><h2>{escape(i18n.t("share.page.care", lang))}'
-                        f'</h2>{f"<ul class=care>{items}</ul>" if items else empty}</section>')
+    items = "".join(f"<li><strong>{escape(day)}</strong> {escape(i18n.t(f'care.kind.{kind}', lang))}"
+                    + (f" · {escape(material)}" if material else "") + (f" — {escape(notes)}" if notes else "")
+                    + "</li>" for day, kind, material, notes in care)
+    empty = f'<p class="muted">{escape(i18n.t("share.page.care_empty", lang))}</p>'
+    sections.append(f'<section class="card" id="share-care"><h2>{escape(i18n.t("share.page.care", lang))}'
+                    f'</h2>{f"<ul class=care>{items}</ul>" if items else empty}</section>')
     sections.append(f'<p class="muted">{escape(i18n.t("share.page.footer", lang, day=card.expires_at.date()))}</p>')
     return "".join(sections)
 

@@ -9,6 +9,7 @@ import click
 
 from orchard.admin.backup import backup_command, restore_command
 from orchard.admin.broker import sync_broker
+from orchard.admin.channels import add_channel_command, remove_channel_command, test_channel_command
 from orchard.admin.context import Admin, pass_admin
 from orchard.admin.devices import add_camera, add_device, reset_device_password_command, revoke_device_command
 from orchard.admin.farms import add_farm, add_plot, add_tree, import_trees_command
@@ -22,7 +23,7 @@ from orchard.registry.migrate import current_revision
 @click.option("--db-url", help="The registry database (default: ORCHARD_DB_URL).")
 @click.pass_context
 def group(ctx: click.Context, db_url: str | None) -> None:
-    """Manage the registry (farms, trees, devices, cameras, people, claims) and the broker's accounts.
+    """Manage the registry (farms, trees, devices, cameras, people, claims, alert channels) and the broker's accounts.
 
     Settings come from ORCHARD_* variables; the registry is ORCHARD_DB_URL, migrated to the
     current schema before any command uses it.
@@ -41,5 +42,7 @@ def migrate(admin: Admin) -> None:
 
 for command in (create_admin, add_farm, add_plot, add_tree, import_trees_command, add_device,
                 reset_device_password_command, revoke_device_command, add_camera, add_customer, add_farmer,
-                add_claim, list_command, sync_broker, backup_command, restore_command, password_link):
+                add_claim, list_command, sync_broker, backup_command, restore_command, add_channel_command,
+                remove_channel_command, test_channel_command,
+                password_link):
     group.add_command(command)

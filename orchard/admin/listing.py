@@ -10,6 +10,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchard.admin.channels import channels
 from orchard.admin.context import Admin, pass_admin, table
 from orchard.registry.models import Claim, Farm, Tree
 from orchard.registry.orchards import list_cameras, list_devices, list_farms, list_trees
@@ -78,6 +79,7 @@ def claims(session: Session, farm_id: str | None) -> Rows:
 
 KINDS: dict[str, Callable[[Session, str | None], Rows]] = {
     "farms": farms, "trees": trees, "devices": devices, "cameras": cameras, "users": users, "claims": claims,
+    "channels": channels,
 }
 
 
@@ -86,7 +88,7 @@ KINDS: dict[str, Callable[[Session, str | None], Rows]] = {
 @click.option("--farm", "farm_id", help="Only what belongs to this farm.")
 @pass_admin
 def list_command(admin: Admin, kind: str, farm_id: str | None) -> None:
-    """Show the registry's farms, trees, devices, cameras, users or claims as a table."""
+    """Show the registry's farms, trees, devices, cameras, users, claims or alert channels as a table."""
     with admin.session() as session:
         headers, rows = KINDS[kind](session, farm_id)
     click.echo(table(headers, rows) if rows else f"no {kind}")

@@ -4,7 +4,7 @@ Deny by default. Admins see everything; farmers their farms; customers the trees
 their claims in force, with readings and snapshots only inside the claim's dates;
 the bearer of a camera token the cameras it names (and, when it was minted for a
 user, only those that user may still see). Changes: admins anything; farmers create
-and update the plots, trees and claims of their farms; customers nothing. Answers are
+and update the plots, trees and claims of their farms and add to their care logs; customers nothing. Answers are
 cached for a few seconds so that a camera endpoint under load does not query the
 registry on every request.
 """
@@ -37,7 +37,7 @@ ALL_TIME = Window(EPOCH, FOREVER)
 OPERATOR = "operator"  # the role of a camera token minted without a user
 SHARE_LINK = "share-link"  # the role of a share link's archive-only camera token
 SHARE_TOKEN_S = 900  # a share page's camera token: revoking the link stops new ones, these end soon
-FARMER_EDITS = frozenset({"plot", "tree", "claim"})  # what farmers may create and update on their farms
+FARMER_EDITS = frozenset({"plot", "tree", "claim", "care record"})  # what farmers may create and update on their farms
 
 
 def now_utc() -> datetime:

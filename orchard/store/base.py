@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
 from orchard.readings import Bucket, Latest, Reading, Series
+from orchard.store.rollups import RollupMarks
 
 # Bucket widths a range query may use, smallest first; chosen so a chart gets
 # at most `max_points` buckets and bucket edges fall on round clock times.
@@ -53,6 +54,34 @@ class TimeSeriesStore(ABC):
     @abstractmethod
     def list_series(self, tags: Mapping[str, str] | None = None) -> list[Series]:
         """Every series whose tags include all of `tags`, sorted."""
+
+    # Retention and hourly rollups (docs/ARCHITECTURE.md, Storage); orchard/retention.py drives them.
+
+    @abstractmethod
+    def roll_up(self, start_ms: int, end_ms: int) -> int:
+        """(Re)compute the hourly rollups of every series for the hours in [start_ms, end_ms); return how many.
+
+        Idempotent: rolling an hour again writes the same rows, so concurrent runs are harmless.
+        """
+
+    @abstractmethod
+    def rollup_marks(self) -> RollupMarks:
+        """How far the rollups reach and since when raw readings are kept."""
+
+    @abstractmethod
+    def mark_rolled(self, until_ms: int) -> None:
+        """Record that every hour before `until_ms` is rolled up (a mark never moves back)."""
+
+    @abstractmethod
+    def oldest_raw_ms(self) -> int | None:
+        """The time of the oldest raw reading of any series, None if there is none."""
+
+    @abstractmethod
+    def prune_raw(self, before_ms: int) -> int:
+        """Delete raw readings older than `before_ms` (an hour already rolled up), in small batches.
+
+        Returns how many were deleted where the backend can tell (-1 where it cannot).
+        """
 
     @abstractmethod
     def ping(self) -> None:

@@ -18,6 +18,7 @@ import orjson
 from orchard.errors import SettingsError, StoreError, StoreRejected, StoreUnavailable
 from orchard.readings import Bucket, Latest, Reading, Series
 from orchard.store.base import TimeSeriesStore, choose_bucket_ms
+from orchard.store.influx_rollups import InfluxRollups
 from orchard.store.lineprotocol import (
     FIELD,
     MEASUREMENT,
@@ -26,6 +27,7 @@ from orchard.store.lineprotocol import (
     quote_ident,
     tag_conditions,
 )
+from orchard.store.rollups import plan_read
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ def _message(response: httpx.Response) -> str:
     return response.text.strip()[:500] or response.reason_phrase
 
 
-class InfluxStore(TimeSeriesStore):
+class InfluxStore(InfluxRollups, TimeSeriesStore):
     """Readings in the measurement `readings`: tags plus `metric`, one float field `value`."""
 
     def __init__(self, base_url: str, database: str, *, username: str | None = None,
@@ -160,8 +162,10 @@ class InfluxStore(TimeSeriesStore):
         return sorted(found, key=lambda latest: _sort_key(latest.series))
 
     def list_series(self, tags: Mapping[str, str] | None = None) -> list[Series]:
-        """Every matching series; the same query as latest(), so tags come back as JSON, exactly."""
-        return sorted((series for series, _, _ in self._last_per_series(tags)), key=_sort_key)
+        """Every matching series with raw readings or rollups; tags come back as JSON, exactly."""
+        found = {series for series, _, _ in self._last_per_series(tags)}
+        found.update(self._rollup_series(tags))
+        return sorted(found, key=_sort_key)
 
     def _last_per_series(self, tags: Mapping[str, str] | None) -> list[tuple[Series, int, float]]:
         self._ensure_database()
@@ -178,13 +182,17 @@ class InfluxStore(TimeSeriesStore):
 
     def query(self, series: Series, start_ms: int, end_ms: int,
               bucket_ms: int | None = None) -> list[Bucket]:
-        """Mean/min/max/count per epoch-aligned bucket, from one GROUP BY time() query."""
+        """Mean/min/max/count per epoch-aligned bucket: GROUP BY time() over raw readings and hourly rollups."""
         width = choose_bucket_ms(start_ms, end_ms) if bucket_ms is None else int(bucket_ms)
         if width <= 0:
             raise ValueError(f"bucket_ms must be positive, not {bucket_ms}")
         if end_ms <= start_ms:
             return []
         self._ensure_database()
+        plan = plan_read(int(start_ms), int(end_ms), width, self.rollup_marks())
+        return self._read_planned(series, plan, width)
+
+    def _raw_buckets(self, series: Series, start_ms: int, end_ms: int, width: int) -> list[Bucket]:
         where = " AND ".join(tag_conditions({**series.tag_dict, METRIC_TAG: series.metric}))
         statement = (
             f"SELECT mean({_VALUE}), min({_VALUE}), max({_VALUE}), count({_VALUE}) FROM {_FROM}"

@@ -14,6 +14,8 @@ from pathlib import Path
 from orchard.errors import SettingsError, StoreError, StoreRejected, StoreUnavailable
 from orchard.readings import Bucket, Latest, Reading, Series
 from orchard.store.base import TimeSeriesStore, choose_bucket_ms
+from orchard.store.rollups import plan_read
+from orchard.store.sqlite_rollups import SqliteRollups
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ def _sort_key(series: Series) -> tuple[str, tuple[tuple[str, str], ...]]:
     return series.metric, series.tags
 
 
-class SqliteStore(TimeSeriesStore):
+class SqliteStore(SqliteRollups, TimeSeriesStore):
     """One connection behind a lock, shared by the ingester's writer thread and dashboard callbacks."""
 
     def __init__(self, path: str | Path, timeout_s: float = 5.0) -> None:
@@ -75,6 +77,7 @@ class SqliteStore(TimeSeriesStore):
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._create_rollup_tables()
 
     @classmethod
     def from_url(cls, url: str, **options: float) -> SqliteStore:
@@ -172,7 +175,7 @@ class SqliteStore(TimeSeriesStore):
 
     def query(self, series: Series, start_ms: int, end_ms: int,
               bucket_ms: int | None = None) -> list[Bucket]:
-        """Mean/min/max/count per epoch-aligned bucket, grouped in SQL over the primary key range."""
+        """Mean/min/max/count per epoch-aligned bucket, grouped in SQL from raw readings and hourly rollups."""
         width = choose_bucket_ms(start_ms, end_ms) if bucket_ms is None else int(bucket_ms)
         if width <= 0:
             raise ValueError(f"bucket_ms must be positive, not {bucket_ms}")
@@ -184,8 +187,11 @@ class SqliteStore(TimeSeriesStore):
                 if row is None:
                     return []
                 sid = self._ids[key] = row[0]
-            rows = self._db.execute(BUCKETS, {"width": width, "id": sid, "start": int(start_ms),
-                                              "end": int(end_ms)}).fetchall()
+            plan = plan_read(int(start_ms), int(end_ms), width, self._marks())
+            return self._read_planned(sid, plan, width)
+
+    def _raw_buckets(self, sid: int, start_ms: int, end_ms: int, width: int) -> list[Bucket]:
+        rows = self._db.execute(BUCKETS, {"width": width, "id": sid, "start": start_ms, "end": end_ms})
         return [Bucket(start, mean, low, high, count) for start, mean, low, high, count in rows]
 
     def ping(self) -> None:

@@ -10,8 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
+from orchard import times
 from orchard.errors import NotFound
-from streams.access import ArchiveCamera, Windows, clip
+from streams.access import ArchiveCamera, Camera, Windows, clip
 from streams.archive import Snapshot
 from streams.service import RelayDep
 from streams.timerange import iso, time_range
@@ -49,6 +50,27 @@ async def list_snapshots(
             break
     return [SnapshotInfo(id=s.id, time=iso(s.id), size=s.size, url=f"/cameras/{camera}/snapshots/{s.id}.jpg")
             for s in found]
+
+
+NEAREST_WITHIN_MS = 3 * 3_600_000  # a care-log entry's picture: the nearest snapshot up to 3 hours away
+
+
+@router.get("/nearest.jpg", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}, "description": "the archived JPEG nearest `at`"}})
+async def nearest_snapshot(camera: Camera, windows: Windows, relay: RelayDep,
+                           at: Annotated[str, Query(description=RANGE_HELP)]) -> Response:
+    """The archived snapshot nearest `at` (within 3 hours, and within the viewer's dates), e.g. of a care-log entry."""
+    moment = times.parse_instant(at, "at")
+    if moment is None:
+        raise NotFound(f"camera {camera!r} has no snapshot near that time")
+    at_ms = times.to_ms(moment)
+    found: list[Snapshot] = []
+    for part_start, part_end in clip(at_ms - NEAREST_WITHIN_MS, at_ms + NEAREST_WITHIN_MS, windows):
+        found += await asyncio.to_thread(relay.archive.snapshots, camera, part_start, part_end)
+    if not found:
+        raise NotFound(f"camera {camera!r} has no snapshot within 3 hours of {times.iso_ms(at_ms)}")
+    nearest = min(found, key=lambda s: (abs(s.id - at_ms), s.id))
+    return await snapshot(camera, windows, relay, nearest.id)
 
 
 @router.get("/newest.jpg", response_class=Response,

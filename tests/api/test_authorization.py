@@ -14,7 +14,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from orchard.registry import invitations, orchards, people, shares, tokens
+from orchard.registry.alert_channels import add_channel
 from orchard.registry.models import Claim, Role
+from tests.api.care_world import add_care_log
 from tests.authz import Case, run_table, uncovered_routes
 from tests.world import PASSWORD
 
@@ -115,6 +117,36 @@ TABLE = [
          args={"claim_id": "new_claim_of_ana"}, json={"status": "cancelled"}),
     Case("DELETE", "/api/claims/{claim_id}",          "401 403 404 404 404 403 204",
          args={"claim_id": "new_claim_of_ana"}),
+    # -- care log (tests/api/care_world.py) ------------ anon ana bo  cy  fv  fh  admin
+    Case("GET", "/api/care-log",                      "401 200 200 200 200 200 200"),
+    Case("GET", "/api/care-log/{entry_id}",           "401 200 404 404 404 200 200", args={"entry_id": "entry_17"}),
+    Case("GET", "/api/care-log/{entry_id}",           "401 200 404 200 404 200 200", args={"entry_id": "entry_north"}),
+    Case("GET", "/api/care-log/{entry_id}",           "401 404 404 404 200 404 200", args={"entry_id": "entry_5"}),
+    Case("GET", "/api/care-log/{entry_id}",           "401 404 404 404 404 200 200", args={"entry_id": "entry_old"}),
+    Case("POST", "/api/care-log",                     "401 403 403 403 403 201 201",
+         json=lambda who: {"farm_id": "hill", "scope": "tree", "tree_id": IDS["t17"], "kind": "inspection",
+                           "event_at": "2026-01-01T08:00:00+08:00", "notes": f"by {who}"}),
+    Case("POST", "/api/care-log/{entry_id}/revisions", "401 403 404 404 404 201 201",
+         args={"entry_id": "entry_17"}, json={"notes": "30 L", "quantity": 30, "unit": "L"}),
+    Case("POST", "/api/care-log/{entry_id}/revisions", "401 404 404 404 201 404 201",
+         args={"entry_id": "entry_5"}, json={"notes": "looked again"}),
+    Case("POST", "/api/care-log/photos",              "401 403 403 403 422 422 422",
+         content="not a picture", content_type="image/jpeg"),
+    Case("GET", "/api/care-log/{entry_id}/revisions/{number}/photo", "401 200 404 404 404 200 200",
+         args={"entry_id": "entry_17", "number": "1"}),
+    Case("GET", "/api/trees/{tree_id}/promise",       "401 200 404 404 404 200 200", args={"tree_id": "t17"}),
+    Case("GET", "/api/trees/{tree_id}/promise",       "401 404 404 404 200 404 200", args={"tree_id": "t5"}),
+    # -- alert channels (a robot's URL holds its key) - anon ana bo  cy  fv  fh  admin
+    Case("GET", "/api/farms/{farm_id}/channels",      "401 404 404 404 404 200 200", args={"farm_id": "hill"}),
+    Case("GET", "/api/farms/{farm_id}/channels",      "401 404 404 404 200 404 200", args={"farm_id": "valley"}),
+    Case("POST", "/api/farms/{farm_id}/channels",     "401 404 404 404 404 201 201", args={"farm_id": "hill"},
+         json={"kind": "webhook", "url": "http://127.0.0.1:9/hook"}),
+    Case("POST", "/api/farms/{farm_id}/channels/{channel_id}/test", "401 404 404 404 404 200 200",
+         args={"farm_id": "hill", "channel_id": "new_channel"}),
+    Case("DELETE", "/api/farms/{farm_id}/channels/{channel_id}", "401 404 404 404 404 204 204",
+         args={"farm_id": "hill", "channel_id": "new_channel"}),
+    Case("DELETE", "/api/farms/{farm_id}/channels/{channel_id}", "401 404 404 404 404 404 404",
+         args={"farm_id": "valley", "channel_id": "new_channel"}),  # hill's channel asked for under valley
     # -- password links and share links ---------------- anon ana bo  cy  fv  fh  admin
     Case("POST", "/api/users/{user_id}/password-link", "401 403 404 404 404 201 201",
          args={"user_id": "customer_active"}),
@@ -176,6 +208,7 @@ def fresh_rows(server) -> dict:
         "new_customer": make(lambda s, n: people.create_user(s, f"extra-{n}", Role.CUSTOMER).id),
         "new_claim_of_ana": make(claim),
         "new_token_of_ana": make(lambda s, n: tokens.create_api_token(s, people.find_user(s, "ana"), "x")[0].id),
+        "new_channel": make(lambda s, n: add_channel(s, "hill", "webhook", f"http://127.0.0.1:9/hook-{n}").id),
         "new_share_of_ana": make(lambda s, n: shares.create_share(s, s.get(Claim, ids["claim_ana"]))[0].id),
         "share_token_of_ana": make(lambda s, n: shares.create_share(s, s.get(Claim, ids["claim_ana"]))[1]),
         "revoked_share_token": make(revoked_share),
@@ -188,6 +221,7 @@ def test_every_persona_gets_the_status_the_table_says(start_api):
     server = start_api()
     IDS.clear()
     IDS.update(server.ids())
+    IDS.update(add_care_log(server))
     FRESH.update(fresh_rows(server))
     mismatches = run_table(server.url, TABLE, server.personas(), {**IDS, **FRESH})
     assert not mismatches, f"{len(mismatches)} requests disagree with the table:\n" + "\n".join(mismatches)

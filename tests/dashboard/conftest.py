@@ -28,6 +28,7 @@ from orchard.registry.db import session_factory
 from orchard.settings import Settings
 from orchard.store import open_store
 from tests.conftest import running
+from tests.dashboard.care_site import add_care_log
 from tests.orchard.registry.conftest import sqlite_template  # noqa: F401  (fixture)
 from tests.services import REPO, Mosquitto, free_port, require, wait_for_port
 from tests.world import PASSWORD, World, build_world
@@ -54,6 +55,7 @@ class Orchard:
     world: World
     trees: dict[str, int] = field(default_factory=dict)   # label -> id, the free tree 19 included
     now_ms: int = 0
+    care: dict[str, int] = field(default_factory=dict)    # care-log entries by name (tests/dashboard/care_site.py)
 
 
 def build_orchard(workdir: Path, template: Path, store_url: str, *, stale_device: str | None = "hill-2") -> Orchard:
@@ -67,8 +69,9 @@ def build_orchard(workdir: Path, template: Path, store_url: str, *, stale_device
         free = orchards.create_tree(s, "hill", "19", plot_id=plot, variety="Honeycrisp")
         s.flush()
         trees = {**world.trees, "19": free.id}
+    care = add_care_log(sessions, trees)
     sessions.kw["bind"].dispose()
-    orchard = Orchard(workdir, db_url, store_url, world, trees, now_ms=int(time.time() * 1000))
+    orchard = Orchard(workdir, db_url, store_url, world, trees, now_ms=int(time.time() * 1000), care=care)
     write_history(orchard, stale_device=stale_device)
     return orchard
 

@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from tests.dashboard.care_site import SECRET_17, VALLEY
 from tests.dashboard.conftest import REPO, SECRET
 
 WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
@@ -34,7 +35,7 @@ def victims(orchard) -> dict[str, object]:
         plot = orchards.find_tree(s, "hill", "17").plot_id
     sessions.kw["bind"].dispose()
     return {"tree": orchard.trees["17"], "plot": plot, "device": "hill-1", "camera": "cam-17", "farm": "hill",
-            "valley_tree": orchard.trees["5"]}
+            "valley_tree": orchard.trees["5"], "entry": orchard.care["secret_17"]}
 
 
 def forged_sets(v: dict) -> list[dict[str, object]]:
@@ -52,7 +53,8 @@ def forged_sets(v: dict) -> list[dict[str, object]]:
         subject = subjects[i % len(subjects)]
         sets.append({
             "pathname": paths[i % len(paths)], "search": f"?farm={v['farm']}&subject={subject}&tree={v['tree']}",
-            "value": subject, "data": {**state, "subject": subject, "tree": v["tree"], "camera": v["camera"]},
+            "value": subject, "data": {**state, "subject": subject, "tree": v["tree"], "camera": v["camera"],
+                                       "entry": v["entry"]},
             "n_intervals": i + 1, "n_clicks": i + 1, "relayoutData": relayout, "opened": True,
             "farm": v["farm"], "clickData": {"points": [{"customdata": v["tree"]}]},
             # Some inputs share a property name but want another kind of value: by "component.property".
@@ -71,7 +73,8 @@ def concrete(component, v: dict):
     """A pattern-matching id with its wildcards replaced by the victim's ids."""
     if not isinstance(component, dict):
         return component
-    picks = {"tree": v["tree"], "camera": v["camera"], "device": v["device"], "plot": v["plot"], "farm": v["farm"]}
+    picks = {"tree": v["tree"], "camera": v["camera"], "device": v["device"], "plot": v["plot"], "farm": v["farm"],
+             "entry": v["entry"]}
     return {key: (picks.get(key, "x") if value in WILDCARDS or isinstance(value, list) else value)
             for key, value in component.items()}
 
@@ -131,14 +134,14 @@ def server_callbacks(client) -> list[dict]:
 
 def hidden_markers(v: dict, persona: str) -> list[str]:
     """Text that must never reach `persona` (names, ids and varieties of what they may not see)."""
-    valley = ['"Navel"', "valley-1", "cam-v", "Valley Orchard", f"tree:{v['valley_tree']}"]
+    valley = ['"Navel"', "valley-1", "cam-v", "Valley Orchard", f"tree:{v['valley_tree']}", VALLEY]
     hill = ['"Fuji"', '"Gala"', '"Honeycrisp"', "hill-1", "hill-2", "cam-17", "cam-18", "Hillside Orchard",
-            f"tree:{v['tree']}", f"plot:{v['plot']}", '"ana"', '"cy"', '"bo"']
+            f"tree:{v['tree']}", f"plot:{v['plot']}", '"ana"', '"cy"', '"bo"', SECRET_17]
     if persona == "anonymous":
         return valley + hill + ["bdata", "°C", '"farmer-hill"']
     if persona == "cy":  # a customer whose claim is on tree 18, not 17
         return valley + ['"Fuji"', '"Honeycrisp"', "hill-1", "cam-17", f"tree:{v['tree']}", f"plot:{v['plot']}",
-                         '"ana"', '"bo"', "device:", "bdata"]
+                         '"ana"', '"bo"', "device:", "bdata", SECRET_17]
     return hill  # farmer-valley: the other farm
 
 
@@ -199,7 +202,7 @@ def test_the_forged_requests_are_answered_for_the_owner(dashboard, v):
             response = client.post("/_dash-update-component", json=body)
             assert response.status_code in (200, 204), (dependency["output"], response.text[:300])
             shown += text_of(response) if response.status_code == 200 else ""
-    for marker in ('"Fuji"', "cam-17", f"tree:{v['tree']}", "hill-1", "bdata"):
+    for marker in ('"Fuji"', "cam-17", f"tree:{v['tree']}", "hill-1", "bdata", SECRET_17):
         assert marker in shown, marker
 
 

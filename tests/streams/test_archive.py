@@ -79,17 +79,50 @@ def test_ranges_span_days_and_come_oldest_first(archive):
     assert store.snapshots("cam-unknown", 0, 2**62) == []
 
 
-def test_retention_deletes_older_snapshots_and_empty_days(archive):
+def test_retention_keeps_one_snapshot_a_day_past_the_window_and_removes_empty_days(archive):
     store = archive(every_s=1, keep_days=2)
     now = time.time()
-    ages_h = [100, 60, 49, 47, 1]
+    ages_h = [100, 99, 98, 60, 49, 47, 1]
     for age in ages_h:
         store.offer(frame(now - age * 3600))
     store._disk.shutdown(wait=True)
     removed = store.cleanup(now)
-    assert removed == 3
     left = [round((now - s.id / 1000) / 3600) for s in store.snapshots("cam-1", 0, 2**62)]
-    assert left == [47, 1]
+    old_days = {day_of(int((now - age * 3600) * 1000)) for age in ages_h if age > 48}
+    assert [age for age in left if age > 48] and len([age for age in left if age > 48]) == len(old_days)
+    assert left[-2:] == [47, 1]  # inside the window: untouched
+    assert removed == len(ages_h) - len(left) == store.stats.value("orchard_streams_archive_deleted_total")
     days = sorted(os.listdir(store.root / "cam-1"))
-    assert days[0] >= day_of(int((now - 47 * 3600) * 1000))  # days left empty are gone
-    assert store.stats.value("orchard_streams_archive_deleted_total") == 3
+    assert len(days) == len({day_of(s.id) for s in store.snapshots("cam-1", 0, 2**62)})  # no empty day left
+
+
+def hours_of_day(store, camera="cam-1") -> list[str]:
+    return [time.strftime("%Y-%m-%d %H:%M", time.gmtime(s.id / 1000)) for s in store.snapshots(camera, 0, 2**62)]
+
+
+def test_the_frame_kept_each_day_is_the_one_nearest_noon_on_the_farms_clock(tmp_path):
+    midnight = 1_780_012_800.0  # 2026-05-29 00:00 UTC
+    zones = {"cam-1": "Asia/Shanghai", "cam-2": "UTC", "cam-3": "Not/AZone"}
+    store = Archive(tmp_path / "zoned", 1, 1, StreamsStats(), zone_of=zones.__getitem__)
+    for camera in zones:
+        for minutes in range(0, 3 * 24 * 60, 25):  # a frame every 25 minutes for three days
+            store.write(camera, int((midnight + minutes * 60) * 1000), make_jpeg(0))
+    store.cleanup(midnight + 3 * DAY_S + 2 * 86400)  # everything is past the one-day window
+    # Shanghai's noon is 04:00 UTC; its fourth local day (1 June) holds only the morning, up to 23:40 UTC.
+    assert hours_of_day(store, "cam-1") == ["2026-05-29 04:10", "2026-05-30 03:55", "2026-05-31 04:05",
+                                            "2026-05-31 23:40"]
+    assert hours_of_day(store, "cam-2") == ["2026-05-29 12:05", "2026-05-30 11:50", "2026-05-31 12:00"]
+    assert hours_of_day(store, "cam-3") == hours_of_day(store, "cam-2")  # an unknown zone counts as UTC
+
+
+def test_thinning_a_day_as_it_ages_piece_by_piece_ends_with_its_frame_nearest_noon(tmp_path):
+    midnight = 1_780_012_800.0
+    whole = Archive(tmp_path / "whole", 1, 1, StreamsStats())
+    pieces = Archive(tmp_path / "pieces", 1, 1, StreamsStats())
+    for minutes in range(0, 24 * 60, 10):
+        for store in (whole, pieces):
+            store.write("cam-1", int((midnight + minutes * 60 + 7) * 1000), make_jpeg(0))
+    for hour in range(1, 26):  # cleaned every hour while the day crosses the window
+        pieces.cleanup(midnight + DAY_S + hour * 3600)
+    whole.cleanup(midnight + 3 * DAY_S)
+    assert hours_of_day(pieces) == hours_of_day(whole) == ["2026-05-29 12:00"]

@@ -43,6 +43,9 @@ TABLE = [
     # Taken before ana's claim began: not hers to see, though the camera is.
     Case("GET", "/cameras/{camera}/snapshots/{snapshot}.jpg", "401 404 403 403 403 200 200",
          args={"camera": "cam-17", "snapshot": "before"}),
+    # Nothing near 1970: 404 for those who may look (test_nearest_snapshot_... asks near real snapshots).
+    Case("GET", "/cameras/{camera}/snapshots/nearest.jpg", "401 404 403 403 403 404 404",
+         args={"camera": "cam-17"}, params={"at": "0"}),
     Case("GET", "/cameras/{camera}/snapshots/newest.jpg", WATCHERS_OF_17, args={"camera": "cam-17"}),
     Case("GET", "/cameras/{camera}/timelapse.mp4", WATCHERS_OF_17, args={"camera": "cam-17"},
          params={"start": "0", "fps": "2"}),
@@ -93,6 +96,22 @@ def cooperative(broker, tmp_path):
 def test_every_persona_gets_what_the_table_says(cooperative):
     relay, clients, snapshots = cooperative
     assert run_table(relay.url, TABLE, clients, snapshots) == []
+
+
+def test_nearest_snapshot_serves_a_care_log_entry_only_within_the_viewers_dates(cooperative):
+    relay, clients, snapshots = cooperative
+    hour = 3_600_000
+    asked = {"inside": snapshots["inside"] + hour, "before": snapshots["before"] - hour,
+             "far": snapshots["inside"] + 4 * hour}
+    got = {(name, persona): clients[persona].get("/cameras/cam-17/snapshots/nearest.jpg",
+                                                 params={"at": str(ms)}).status_code
+           for name, ms in asked.items() for persona in PERSONAS}
+    expected = {"inside": [401, 200, 403, 403, 403, 200, 200], "before": [401, 404, 403, 403, 403, 200, 200],
+                "far": [401, 404, 403, 403, 403, 404, 404]}
+    assert got == {(name, persona): status for name, statuses in expected.items()
+                   for persona, status in zip(PERSONAS, statuses, strict=True)}
+    assert clients["customer_active"].get("/cameras/cam-17/snapshots/nearest.jpg", params={
+        "at": str(asked["inside"])}).content[:2] == b"\xff\xd8"
 
 
 def test_each_persona_lists_exactly_the_cameras_they_may_watch(cooperative):

@@ -61,18 +61,20 @@ def test_bad_ranges_and_unknown_snapshots(relay):
     assert relay.get(f"/cameras/{CAMERA}/snapshots/abc.jpg", token).status_code == 422
 
 
-def test_retention_runs_at_start_up_and_keeps_recent_snapshots(tmp_path, start_relay):
+def test_retention_runs_at_start_up_and_keeps_recent_snapshots_and_one_a_day_of_older_ones(tmp_path, start_relay):
     root = tmp_path / "data" / "snapshots" / CAMERA
     now_ms = int(time.time() * 1000)
-    old, recent = now_ms - 10 * 86_400_000, now_ms - 3_600_000
-    for ms in (old, recent):
+    old_midnight = now_ms - 10 * 86_400_000 - now_ms % 86_400_000
+    # 01:00 and 01:30 UTC: one morning in UTC and in Shanghai alike, and 01:30 is nearer noon in both.
+    early, later, recent = old_midnight + 3_600_000, old_midnight + 5_400_000, now_ms - 3_600_000
+    for ms in (early, later, recent):
         (root / day_of(ms)).mkdir(parents=True, exist_ok=True)
         (root / day_of(ms) / f"{ms}.jpg").write_bytes(make_jpeg(1))
     relay = start_relay({"archive_days": 7})
     wait_until(lambda: relay.metric("orchard_streams_archive_deleted_total") == 1, message="retention ran")
     listed = relay.get(f"/cameras/{CAMERA}/snapshots", relay.token(), params={"start": 0}).json()
-    assert [s["id"] for s in listed] == [recent]
-    assert not (root / day_of(old)).exists()
+    assert [s["id"] for s in listed] == [later, recent]
+    assert not (root / day_of(early) / f"{early}.jpg").exists()
 
 
 def test_a_gallery_on_another_origin_may_read_the_listing_and_its_refusals(relay):
