@@ -9,6 +9,7 @@ COPY ingest ./ingest
 COPY streams ./streams
 COPY api ./api
 COPY dashboard ./dashboard
+COPY alerts ./alerts
 # the versions the tests passed with (./run lock)
 RUN pip install --no-cache-dir -c requirements.lock . && useradd --system --uid 10001 orchard \
     && mkdir /data /registry && chown orchard /data /registry

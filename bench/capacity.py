@@ -156,7 +156,11 @@ def bench_ingest(count: int, workdir: Path) -> dict[str, float]:
         url, publisher = broker.url("orchard-ingest"), broker.url("orchard-simulator")
         messages = unit_messages(count)
         readings = count * len(FULL_UNIT)
+        assert broker.process is not None
+        mosquitto = psutil.Process(broker.process.pid)
+        broker_before = cpu_seconds(mosquitto)
         bare = bare_cpu(url, publisher, messages)
+        broker_used = cpu_seconds(mosquitto) - broker_before  # takes in and hands out each message once
         influx_url = influxd.url(f"capacity_{uuid.uuid4().hex[:6]}")
         assert influxd.process is not None
         ingest_influx, influx_cpu, wall = ingester_cpu(url, publisher, influx_url, messages, workdir,
@@ -174,6 +178,8 @@ def bench_ingest(count: int, workdir: Path) -> dict[str, float]:
             print(f"    ingester -> {label:10} {found[name]:9,.0f} msg per CPU-second  x{ratio:.2f}"
                   f"   ({found[name + '_wall']:,.0f} msg/s wall)")
         print(f"    influxd                 {found['influxd']:9,.0f} points per CPU-second")
+        found["broker"] = count / broker_used
+        print(f"    Mosquitto               {found['broker']:9,.0f} msg in and out per CPU-second (QoS 1, persistent)")
         time.sleep(20)  # the cold shard is snapshotted and fully compacted (see CompactingInfluxd)
         data = workdir / "influxd" / "data"
         found["influx_bytes"] = sum(f.stat().st_size for f in data.rglob("*.tsm")) / readings

@@ -8,6 +8,10 @@ Commands arrive as JSON on the device's `orchard/{farm}/{device}/cmd` topic:
 Without "camera" a command applies to every camera of the device. Live mode ends by
 itself after ttl_s (timed on the monotonic clock: a Pi may have no real-time clock),
 so a lost stop command costs at most ttl_s of uplink; a watcher renews it meanwhile.
+
+Several relays may watch one camera; each names itself in its commands ("relay": "<id>").
+Every relay's renewal counts alike, and a relay's "idle" ends only its own lease: the
+camera stays live while any relay renews. An "idle" without "relay" ends every lease.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ IDLE, LIVE = "idle", "live"
 DEFAULT_TTL_S = 30.0
 MAX_TTL_S = 600.0
 MAX_FPS = 10.0
+MAX_LEASES = 16  # relays a camera remembers at once; more are a misconfiguration or an attack
+MAX_RELAY_CHARS = 128
 RETRY_S = 30.0  # a missed snapshot is tried again this soon, not a whole idle interval later
 
 
@@ -63,6 +69,7 @@ class CameraCommand:
     camera: str | None = None
     ttl_s: float = DEFAULT_TTL_S
     fps: float | None = None
+    relay: str | None = None  # which relay instance sent it; None: one that does not say
 
 
 def _positive(data: dict, key: str, reason: str, cap: float) -> float | None:
@@ -88,11 +95,15 @@ def parse_command(payload: bytes) -> CameraCommand:
     camera = data.get("camera")
     if camera is not None and not (isinstance(camera, str) and ID_PATTERN.fullmatch(camera)):
         raise PayloadError("bad_camera", f"camera must match {ID_PATTERN.pattern}, got {camera!r:.80}")
+    relay = data.get("relay")
+    if relay is not None and not (isinstance(relay, str) and 0 < len(relay) <= MAX_RELAY_CHARS):
+        raise PayloadError("bad_relay", f"relay must be a name of 1 to {MAX_RELAY_CHARS} characters, "
+                                        f"got {relay!r:.80}")
     if mode == IDLE:
-        return CameraCommand(IDLE, camera)
+        return CameraCommand(IDLE, camera, relay=relay)
     ttl = _positive(data, "ttl_s", "bad_ttl", MAX_TTL_S)
     fps = _positive(data, "fps", "bad_fps", MAX_FPS)
-    return CameraCommand(LIVE, camera, DEFAULT_TTL_S if ttl is None else ttl, fps)
+    return CameraCommand(LIVE, camera, DEFAULT_TTL_S if ttl is None else ttl, fps, relay)
 
 
 class CameraUnit:
@@ -113,6 +124,7 @@ class CameraUnit:
         self._mode = IDLE
         self._fps = config.live_fps
         self._live_until = 0.0
+        self._leases: dict[str | None, float] = {}  # relay -> live until (monotonic), while live
         self._next = clock()  # a first snapshot at start, so the relay has a picture at once
         self._last_sent = -math.inf
         self._in_flight: paho.MQTTMessageInfo | None = None
@@ -134,10 +146,27 @@ class CameraUnit:
                     self._next = now  # the first watcher must not wait for the next frame
                 else:
                     self._next = min(self._next, self._last_sent + 1.0 / fps)
-                self._mode, self._fps, self._live_until = LIVE, fps, now + command.ttl_s
+                self._lease(now, command.relay, now + command.ttl_s)
+                self._mode, self._fps = LIVE, fps
             elif self._mode == LIVE:
-                log.info("%s: back to idle", self.topic)
-                self._to_idle(now)
+                if command.relay is not None:
+                    self._lease(now, command.relay, None)
+                if command.relay is None or not self._leases:
+                    log.info("%s: back to idle", self.topic)
+                    self._to_idle(now)
+
+    def _lease(self, now: float, relay: str | None, until: float | None) -> None:
+        """Set (or with None end) one relay's lease; live lasts until the last lease ends."""
+        leases = self._leases
+        for key in [key for key, end in leases.items() if end <= now]:
+            del leases[key]
+        if until is None:
+            leases.pop(relay, None)
+        else:
+            leases[relay] = until
+            if len(leases) > MAX_LEASES:
+                del leases[min(leases, key=leases.__getitem__)]
+        self._live_until = max(leases.values(), default=now)
 
     def reconnected(self) -> None:
         """The broker is back: send the frame missed meanwhile as soon as the run loop can."""
@@ -147,6 +176,7 @@ class CameraUnit:
 
     def _to_idle(self, now: float) -> None:
         self._mode = IDLE
+        self._leases.clear()
         self._next = max(self._last_sent + self.config.idle_s, now)  # idle_s after the last frame sent
 
     def next_due(self) -> float:

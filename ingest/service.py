@@ -42,6 +42,9 @@ class Ingester:
         store: TimeSeriesStore,
         spool_path: Path,
         client_id: str = "orchard-ingest",
+        group: str = "",
+        session_expiry_s: int = 7 * 86400,
+        leaving: bool = False,
         batch_size: int = 5000,
         batch_ms: int = 200,
         locations: DeviceLocations | None = None,
@@ -53,7 +56,8 @@ class Ingester:
         self.batch_s = batch_ms / 1000
         self.stats = IngestStats()
         self.inbox: Inbox[Delivery] = Inbox(INBOX_SIZE)
-        self.subscriber = Subscriber(mqtt_url, client_id, self.inbox)
+        self.subscriber = Subscriber(mqtt_url, client_id, self.inbox, group=group,
+                                     session_expiry_s=session_expiry_s, leaving=leaving)
         self.dead_letters = DeadLetters(self.subscriber.publish)
         self.locations = locations
         self.decoder = Decoder(locations)
@@ -80,13 +84,18 @@ class Ingester:
         """Whether the worker is running (False after it failed: the process should exit)."""
         return self._worker is not None and self._worker.is_alive()
 
-    def stop(self) -> None:
-        """Finish the batch in hand, acknowledge it, and disconnect."""
+    def drained(self, quiet_s: float = 2.0) -> bool:
+        """While leaving a group: whether the session has given all it held and all of it is stored."""
+        return (self.subscriber.unsubscribed.is_set() and not len(self.inbox) and not len(self.spool)
+                and time.monotonic() - self.subscriber.last_message_at >= max(quiet_s, 2 * self.batch_s))
+
+    def stop(self, end_session: bool = False) -> None:
+        """Finish the batch in hand, acknowledge it, and disconnect; `end_session` makes the broker forget it."""
         self.supervisor.stop()
         self._stop.set()
         if self._worker is not None:
             self._worker.join(timeout=30)
-        self.subscriber.stop()
+        self.subscriber.stop(end_session=end_session)
         self.spool.close()
         self.store.close()
         if self._metrics_server is not None:

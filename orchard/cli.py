@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "api": "api.__main__:command",
     "dashboard": "dashboard.cli:command",
     "admin": "orchard.admin:group",
+    "alerts": "alerts.cli:group",
     "retention": "orchard.retention_cli:command",
 }
 

@@ -1,7 +1,7 @@
 """`orchard demo`: the whole product on one machine, on embedded defaults.
 
 Mosquitto (a child process, with the repo's production configuration), a registry with
-a demo cooperative, the ingester (SQLite store), the camera relay and the management API,
+a demo cooperative, the ingester (SQLite store), the alerts service, the camera relay and the management API,
 and a simulated orchard whose units publish readings and camera snapshots. Everything
 lives under ORCHARD_DATA_DIR.
 """
@@ -98,6 +98,8 @@ def banner(*, devices: int, interval: float, backlog: int, data_dir: Path, mqtt_
         f"  refused      {pub} -m '{{\"soil_temp_c\": 85.0}}'\n"
         f"  dead letters mosquitto_sub -p {mqtt_port} -u {OPERATOR} -P {operator_password} "
         f"-t orchard/deadletter -v\n"
+        f"  alerts       mosquitto_sub -p {mqtt_port} -u {OPERATOR} -P {operator_password} "
+        f"-t orchard/{demo_orchard.FARM}/alerts -v   # frost, drought, offline... as they fire\n"
         f"Ctrl-C stops.\n"
     )
 
@@ -109,6 +111,17 @@ def _dashboard(settings, broker, ports: dict[str, int]) -> WebServer:
     settings = settings.model_copy(update={"mqtt_url": broker.url("orchard-dashboard"),
                                            "cameras_url": f"http://127.0.0.1:{ports['streams']}/cameras"})
     return WebServer(dashboard_app(settings), ports["dashboard"], "dashboard")
+
+
+def _alerts(settings, sessions, broker, interval: float, camera_idle: float):
+    """The alerts service, told how often the simulated units report and snap."""
+    from alerts.delivery import Courier
+    from alerts.service import AlertsService
+    from orchard.store import open_store
+
+    return AlertsService(sessions, open_store(settings.store_url), broker.url("orchard-alerts"),
+                         Courier(sessions, settings), interval_s=settings.alerts_interval_s, device_interval_s=interval,
+                         camera_idle_s=camera_idle, client_id="orchard-demo-alerts")
 
 
 @click.command("demo")
@@ -128,7 +141,7 @@ def _dashboard(settings, broker, ports: dict[str, int]) -> WebServer:
               help="Stop after this many seconds (0: run until Ctrl-C).")
 def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: int, devices: int, interval: float,
             camera_idle: float, backfill_hours: float, duration: float) -> None:
-    """Run Mosquitto, the registry, ingester, camera relay, API and a simulated orchard on this machine.
+    """Run Mosquitto, the registry, ingester, alerts, camera relay, API and a simulated orchard on this machine.
 
     Everything lives under ORCHARD_DATA_DIR (default ./data). Ctrl-C stops it cleanly.
     """
@@ -179,6 +192,8 @@ def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: in
                             settings.data_dir / "ingest-spool.db", client_id="orchard-demo-ingest",
                             locations=DeviceLocations(sessions, refresh_s=10))
         ingester.start()
+        alerts = _alerts(settings, sessions, broker, interval, camera_idle)
+        alerts.start()
         streams_settings = settings.model_copy(update={"mqtt_url": broker.url("orchard-streams")})
         # The web services, started in order and stopped in reverse.
         relay = Relay(streams_settings)
@@ -217,6 +232,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: in
                      len(ingester.spool))
             if duration and time.monotonic() - started >= duration - 0.01:
                 stop.set()
+        alerts.stop()  # first: nothing to judge while the simulated units say goodbye
         sim_thread.join()
         history.join(timeout=5)
         for server in reversed(servers):

@@ -24,7 +24,7 @@ from orchard.errors import OrchardError
 from orchard.registry.passwords import mqtt_password_hash
 
 CONF = Path(__file__).resolve().parent.parent / "deploy" / "mosquitto" / "mosquitto.conf"
-SERVICES = ("orchard-ingest", "orchard-streams", "orchard-simulator", "orchard-dashboard")
+SERVICES = ("orchard-ingest", "orchard-streams", "orchard-simulator", "orchard-dashboard", "orchard-alerts")
 # The person trying the demo: may read every topic (dead letters, statuses), publish nothing.
 OPERATOR = "operator"
 OPERATOR_RULES = f"user {OPERATOR}\ntopic read orchard/#\n"

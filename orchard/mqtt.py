@@ -14,6 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from orchard.errors import SettingsError
 
@@ -59,12 +61,15 @@ def make_client(
     persistent: bool = False,
     manual_ack: bool = False,
     client_class: type[paho.Client] = paho.Client,
+    mqtt5: bool = False,
 ) -> tuple[paho.Client, BrokerAddress]:
     """A paho client for the broker at `url`, not yet connected.
 
     `persistent` keeps the session (subscriptions and queued QoS 1 messages) on the
     broker while the client is away; it needs a fixed `client_id`. MQTT 3.1.1 is used
-    so that every broker a cooperative may run (Mosquitto, amqtt, EMQX) works.
+    so that every broker a cooperative may run (Mosquitto, amqtt, EMQX) works, unless
+    `mqtt5` asks for MQTT 5 (shared subscriptions); connect it with `connect(...,
+    session_expiry_s=...)`, since MQTT 5 says at connect time whether the session is kept.
     """
     address = BrokerAddress.parse(url)
     if persistent and not client_id:
@@ -72,8 +77,8 @@ def make_client(
     client = client_class(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
-        clean_session=not persistent,
-        protocol=paho.MQTTv311,
+        clean_session=None if mqtt5 else not persistent,
+        protocol=paho.MQTTv5 if mqtt5 else paho.MQTTv311,
         manual_ack=manual_ack,
     )
     if address.username:
@@ -98,9 +103,20 @@ def jitter_reconnects(client: paho.Client) -> None:
     client.on_pre_connect = draw
 
 
-def connect(client: paho.Client, address: BrokerAddress, keepalive: int = 30) -> None:
-    """Start the network thread and connect in the background; paho reconnects by itself."""
-    client.connect_async(address.host, address.port, keepalive=keepalive)
+def connect(client: paho.Client, address: BrokerAddress, keepalive: int = 30,
+            session_expiry_s: int | None = None) -> None:
+    """Start the network thread and connect in the background; paho reconnects by itself.
+
+    `session_expiry_s` (MQTT 5 clients only) resumes the broker's session on every connect
+    and asks it to keep the session that long after a disconnect.
+    """
+    if session_expiry_s is None:
+        client.connect_async(address.host, address.port, keepalive=keepalive)
+    else:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = session_expiry_s
+        client.connect_async(address.host, address.port, keepalive=keepalive, clean_start=False,
+                             properties=properties)
     client.loop_start()
 
 

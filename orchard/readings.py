@@ -53,3 +53,17 @@ class Bucket:
     min: float
     max: float
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Readings of one series over a window: how many, their sum, mean, min, max, first and last times."""
+
+    series: Series
+    count: int
+    sum: float
+    mean: float
+    min: float
+    max: float
+    first_ms: int
+    last_ms: int

@@ -80,11 +80,20 @@ class Settings(BaseSettings):
     rollup_lookback_hours: int = Field(default=72, ge=1, le=24 * 30,
                                        description="hours re-rolled each run, for readings that arrive late")
 
-    # The ingester.
-    ingest_client_id: str = "orchard-ingest"
+    # The ingester. Several share the telemetry through an MQTT 5 shared subscription when a group is set;
+    # each then needs its own client id (empty: orchard-ingest alone; in a group, one kept in the data dir).
+    ingest_client_id: str = Field(default="", description="the ingester's persistent MQTT session")
+    ingest_group: str = Field(default="", description="shared-subscription group; empty: a plain subscription")
+    ingest_session_expiry_s: int = Field(default=7 * 86400, gt=0, le=0xFFFFFFFE,
+                                         description="how long the broker keeps a group member's session")
     ingest_batch_size: int = Field(default=5000, gt=0)
     ingest_batch_ms: int = Field(default=200, gt=0)
 
+    # The alerts service.
+    alerts_interval_s: float = Field(default=30.0, gt=0, description="seconds between evaluations")
+    alerts_device_interval_s: float = Field(
+        default=60.0, gt=0, description="a device's reporting interval until learned from its readings")
+    alerts_client_id: str = "orchard-alerts"
     # Alert notifications (alerts/delivery.py): how long a message is retried, how long one post may take.
     alerts_give_up_s: float = Field(default=3600.0, gt=0, description="seconds after an alert its message is given up")
     alerts_send_timeout_s: float = Field(default=10.0, gt=0, le=120, description="seconds one post may take")
@@ -141,6 +150,20 @@ class Settings(BaseSettings):
                 raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
         return value
 
+    @field_validator("ingest_group")
+    @classmethod
+    def _ingest_group(cls, value: str) -> str:
+        if value and not ID_PATTERN.fullmatch(value):
+            raise ValueError(f"must match {ID_PATTERN.pattern} (it becomes $share/<group>/... on the broker)")
+        return value
+
+    @field_validator("ingest_client_id")
+    @classmethod
+    def _client_id(cls, value: str) -> str:
+        if len(value) > 128 or any(not c.isprintable() or c.isspace() for c in value):
+            raise ValueError("must be at most 128 printable characters without spaces")
+        return value
+
     @field_validator("farm", "device")
     @classmethod
     def _id(cls, value: str | None) -> str | None:
@@ -181,6 +204,8 @@ class Settings(BaseSettings):
             self.store_url = f"sqlite:///{self.data_dir / 'readings.db'}"
         if not self.db_url:
             self.db_url = f"sqlite:///{self.data_dir / 'registry.db'}"
+        if not self.ingest_client_id and not self.ingest_group:
+            self.ingest_client_id = "orchard-ingest"  # in a group, empty: the ingester picks one (ingest.subscriber)
         return self
 
     @classmethod

@@ -64,7 +64,9 @@ class Intake:
         self._assigned = assigned  # (camera, farm, device) -> does the registry give this camera to this device?
         self._on_unassigned = on_unassigned
         # Not a persistent session: a frame missed while away is replaced by the next one.
-        self.client, self.address = make_client(mqtt_url, f"{client_id}-{secrets.token_hex(3)}")
+        # A suffix of its own per process, so that several relays can share one broker account and setting.
+        self.client_id = f"{client_id}-{secrets.token_hex(3)}"
+        self.client, self.address = make_client(mqtt_url, self.client_id)
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect

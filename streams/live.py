@@ -2,15 +2,18 @@
 
 When a camera gets its first viewer, its device is told on `orchard/{farm}/{device}/cmd`:
 
-    {"camera": "<cam>", "mode": "live", "ttl_s": 30, "fps": 2}
+    {"camera": "<cam>", "mode": "live", "ttl_s": 30, "fps": 2, "relay": "<this relay>"}
 
 and told again every `renew_s` while anyone watches; the device falls back to idle
 snapshots by itself when `ttl_s` passes without a renewal (so a relay that dies never
 leaves a camera live). `grace_s` after the last viewer leaves, the relay sends
 
-    {"camera": "<cam>", "mode": "idle"}
+    {"camera": "<cam>", "mode": "idle", "relay": "<this relay>"}
 
-so a page reload does not flap the camera. A device is known from its camera's
+so a page reload does not flap the camera. Several relays may serve one camera (viewers
+behind one proxy land on different instances); each keeps its own viewers and names itself
+in its commands, and the device stays live while any relay renews: one relay's "idle" ends
+only its own lease (devices/camera_unit.py). Nothing is shared between relays. A device is known from its camera's
 frames (or a retained status listing its cameras); until then there is no topic to
 send to, and the live command goes out as soon as the camera's first frame arrives.
 """
@@ -51,7 +54,9 @@ class LiveMode:
         watching: Callable[[str], int],
         stats: StreamsStats,
         timing: LiveTiming = LiveTiming(),
+        instance: str = "",
     ) -> None:
+        self.instance = instance  # this relay's name in its commands; empty: say nothing
         self._publish = publish
         self._address = address
         self._watching = watching
@@ -112,6 +117,8 @@ class LiveMode:
         command: dict[str, object] = {"camera": camera, "mode": mode}
         if mode == "live":
             command.update(ttl_s=_number(self.timing.ttl_s), fps=_number(self.timing.fps))
+        if self.instance:
+            command["relay"] = self.instance
         farm, device = address
         self._publish(topics.command(farm, device), orjson.dumps(command))
         self.stats.commands.labels(mode).inc()

@@ -68,7 +68,8 @@ class Relay:
         self.intake = Intake(settings.mqtt_url, settings.streams_client_id, self.stats,
                              deliver=self._deliver, learn=self.hub.learn, assigned=self.assignments.allows,
                              on_unassigned=self._unassigned)
-        self.live = LiveMode(self.intake.publish, self.hub.address, self.hub.watching, self.stats, live_timing)
+        self.live = LiveMode(self.intake.publish, self.hub.address, self.hub.watching, self.stats, live_timing,
+                             instance=self.intake.client_id)
         self.archive = Archive(settings.data_dir / "snapshots", settings.archive_every_s,
                                settings.archive_days, self.stats, zone_of=self.assignments.zone)
         self.timelapses = Timelapses(self.archive, settings.data_dir / "timelapse-cache", self.stats,

@@ -23,6 +23,7 @@ BROKER_USERS = {
     "orchard-streams": "streams-secret",
     "orchard-dashboard": "dashboard-secret",
     "orchard-simulator": "simulator-secret",
+    "orchard-alerts": "alerts-secret",
     "dev-a": "dev-a-secret",
     "dev-b": "dev-b-secret",
 }

@@ -10,7 +10,7 @@ data=/mosquitto/data
 passwd=$data/passwd
 acl=$data/acl
 touch "$passwd"
-for account in orchard-ingest orchard-streams orchard-dashboard orchard-simulator; do
+for account in orchard-ingest orchard-streams orchard-dashboard orchard-simulator orchard-alerts; do
   secret="/run/secrets/mqtt_$(echo "$account" | tr - _ | sed 's/^orchard_//')"
   if [ -f "$secret" ]; then
     mosquitto_passwd -b "$passwd" "$account" "$(cat "$secret")"

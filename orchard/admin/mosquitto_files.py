@@ -40,6 +40,11 @@ topic write orchard/deadletter
 user orchard-dashboard
 topic read orchard/+/+/status
 
+user orchard-alerts
+topic read orchard/+/+/status
+topic read orchard/+/+/camera/+/jpeg
+topic write orchard/+/alerts
+
 user orchard-simulator
 topic write orchard/+/+/telemetry
 topic write orchard/+/+/status

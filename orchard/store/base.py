@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
-from orchard.readings import Bucket, Latest, Reading, Series
+from orchard.readings import Bucket, Latest, Reading, Series, Summary
 from orchard.store.rollups import RollupMarks
 
 # Bucket widths a range query may use, smallest first; chosen so a chart gets
@@ -49,6 +49,15 @@ class TimeSeriesStore(ABC):
 
         Buckets start at multiples of `bucket_ms` since the epoch; empty buckets are
         omitted. Without `bucket_ms` the width comes from `choose_bucket_ms`.
+        """
+
+    @abstractmethod
+    def summarize(self, metric: str | None, start_ms: int, end_ms: int,
+                  tags: Mapping[str, str] | None = None) -> list[Summary]:
+        """Count, sum, mean, min, max, first and last time of each matching series over [start_ms, end_ms).
+
+        One query for every series of `metric` (of every metric with None) whose tags include
+        all of `tags`; a series without readings in the window is left out. Sorted like latest().
         """
 
     @abstractmethod

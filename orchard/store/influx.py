@@ -16,7 +16,7 @@ import httpx
 import orjson
 
 from orchard.errors import SettingsError, StoreError, StoreRejected, StoreUnavailable
-from orchard.readings import Bucket, Latest, Reading, Series
+from orchard.readings import Bucket, Latest, Reading, Series, Summary
 from orchard.store.base import TimeSeriesStore, choose_bucket_ms
 from orchard.store.influx_rollups import InfluxRollups
 from orchard.store.lineprotocol import (
@@ -180,6 +180,34 @@ class InfluxStore(InfluxRollups, TimeSeriesStore):
                     rows.append((series, int(ts), float(value)))
         return rows
 
+    def summarize(self, metric: str | None, start_ms: int, end_ms: int,
+                  tags: Mapping[str, str] | None = None) -> list[Summary]:
+        """Aggregates, first() and last() per series: three statements in one request."""
+        if end_ms <= start_ms:
+            return []
+        self._ensure_database()
+        wanted = {**(tags or {}), **({METRIC_TAG: metric} if metric is not None else {})}
+        where = " AND ".join([*tag_conditions(wanted), f"time >= {int(start_ms)}ms", f"time < {int(end_ms)}ms"])
+        selections = (f"count({_VALUE}), sum({_VALUE}), mean({_VALUE}), min({_VALUE}), max({_VALUE})",
+                      f"first({_VALUE})", f"last({_VALUE})")
+        statements = ";".join(f"SELECT {what} FROM {_FROM} WHERE {where} GROUP BY *" for what in selections)
+        aggregates, firsts, lasts = (self._by_series(result) for result in self.influxql_each(statements))
+        found = []
+        for series, (_, count, total, mean, low, high) in aggregates.items():
+            if count and series in firsts and series in lasts:
+                found.append(Summary(series, int(count), float(total), float(mean), float(low), float(high),
+                                     int(firsts[series][0]), int(lasts[series][0])))
+        return sorted(found, key=lambda summary: _sort_key(summary.series))
+
+    def _by_series(self, results: list[dict[str, Any]]) -> dict[Series, list[Any]]:
+        """The one row of each series of a GROUP BY * result without time grouping."""
+        rows = {}
+        for result in results:
+            series = self._series_of(result.get("tags"))
+            if series is not None and result.get("values"):
+                rows[series] = result["values"][0]
+        return rows
+
     def query(self, series: Series, start_ms: int, end_ms: int,
               bucket_ms: int | None = None) -> list[Bucket]:
         """Mean/min/max/count per epoch-aligned bucket: GROUP BY time() over raw readings and hourly rollups."""
@@ -218,26 +246,30 @@ class InfluxStore(InfluxRollups, TimeSeriesStore):
 
         SELECT and SHOW go by GET, anything else by POST; a refused statement raises StoreError.
         """
-        verb = statement.lstrip()[:6].upper()
+        return [series for result in self.influxql_each(statement) for series in result]
+
+    def influxql_each(self, statements: str) -> list[list[dict[str, Any]]]:
+        """Run `;`-separated InfluxQL statements in one request: the series of each, in order."""
+        verb = statements.lstrip()[:6].upper()
         params = {"db": self.database, "epoch": "ms"}
         if verb.startswith(("SELECT", "SHOW")):
-            response = self._request("GET", "/query", params={**params, "q": statement})
+            response = self._request("GET", "/query", params={**params, "q": statements})
         else:
-            response = self._request("POST", "/query", params=params, data={"q": statement})
+            response = self._request("POST", "/query", params=params, data={"q": statements})
         self._judge(response)
         try:
             results = orjson.loads(response.content)["results"]
         except (orjson.JSONDecodeError, KeyError, TypeError):
             raise StoreError(f"InfluxDB answered /query with something else than results: "
                              f"{response.text[:200]!r}") from None
-        series: list[dict[str, Any]] = []
+        each: list[list[dict[str, Any]]] = []
         for result in results:
             if result.get("error"):
                 raise StoreError(f"InfluxDB refused the query: {result['error']}")
             if result.get("partial"):
                 raise StoreError("InfluxDB cut the result short (its max-row-limit); narrow the query")
-            series.extend(result.get("series") or ())
-        return series
+            each.append(list(result.get("series") or ()))
+        return each
 
     # Plumbing
 

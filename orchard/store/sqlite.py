@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from orchard.errors import SettingsError, StoreError, StoreRejected, StoreUnavailable
-from orchard.readings import Bucket, Latest, Reading, Series
+from orchard.readings import Bucket, Latest, Reading, Series, Summary
 from orchard.store.base import TimeSeriesStore, choose_bucket_ms
 from orchard.store.rollups import plan_read
 from orchard.store.sqlite_rollups import SqliteRollups
@@ -46,6 +46,11 @@ UPSERT_LATEST = """INSERT INTO latest (series_id, ts, value) VALUES (?, ?, ?)
 # Floor division, so buckets of negative timestamps also start at multiples of the width.
 BUCKETS = """SELECT ts - ((ts % :width) + :width) % :width AS start, avg(value), min(value), max(value), count(*)
     FROM points WHERE series_id = :id AND ts >= :start AND ts < :end GROUP BY start ORDER BY start"""
+# The series ids come as one JSON array, so a thousand devices still make one statement; the
+# primary key (series_id, ts) serves each id's time range.
+SUMMARIES = """SELECT series_id, count(*), sum(value), avg(value), min(value), max(value), min(ts), max(ts)
+    FROM points WHERE series_id IN (SELECT value FROM json_each(:ids)) AND ts >= :start AND ts < :end
+    GROUP BY series_id"""
 # Error codes that mean "busy or out of reach for now", worth a retry after spooling.
 RETRY_LATER = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
 
@@ -155,6 +160,20 @@ class SqliteStore(SqliteRollups, TimeSeriesStore):
             rows = self._db.execute("SELECT series_id, ts, value FROM latest").fetchall()
         found = [Latest(wanted[sid], ts, value) for sid, ts, value in rows if sid in wanted]
         return sorted(found, key=lambda latest: _sort_key(latest.series))
+
+    def summarize(self, metric: str | None, start_ms: int, end_ms: int,
+                  tags: Mapping[str, str] | None = None) -> list[Summary]:
+        """One aggregate row per matching series with readings in the window, grouped in SQL."""
+        with self._lock, self._translated():
+            wanted = {sid: series for sid, series in self._matching(tags).items()
+                      if metric is None or series.metric == metric}
+            if not wanted or end_ms <= start_ms:
+                return []
+            rows = self._db.execute(SUMMARIES, {"ids": json.dumps(list(wanted)), "start": int(start_ms),
+                                                "end": int(end_ms)}).fetchall()
+        found = [Summary(wanted[sid], count, total, mean, low, high, first, last)
+                 for sid, count, total, mean, low, high, first, last in rows]
+        return sorted(found, key=lambda summary: _sort_key(summary.series))
 
     def list_series(self, tags: Mapping[str, str] | None = None) -> list[Series]:
         """Every matching series, sorted by metric then tags."""

@@ -68,7 +68,8 @@ def test_the_broker_entrypoint_knows_every_service_account_secret():
     acl = (REPO / "deploy" / "mosquitto" / "acl").read_text()
     accounts = {urlsplit(svc["environment"]["ORCHARD_MQTT_URL"]).username
                 for svc in OURS.values() if "ORCHARD_MQTT_PASSWORD_FILE" in svc.get("environment", {})}
-    assert {"orchard-ingest", "orchard-streams", "orchard-dashboard", "orchard-simulator"} <= accounts
+    assert {"orchard-ingest", "orchard-streams", "orchard-dashboard", "orchard-simulator",
+            "orchard-alerts"} <= accounts
     for account in accounts:
         assert account in entrypoint, account
         assert "mqtt_" + account.removeprefix("orchard-") in mounted, account

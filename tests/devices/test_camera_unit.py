@@ -9,6 +9,7 @@ import pytest
 
 from devices.camera_unit import (
     MAX_FPS,
+    MAX_LEASES,
     MAX_TTL_S,
     RETRY_S,
     CameraCommand,
@@ -154,6 +155,48 @@ def test_an_idle_command_stops_live_at_once(unit, client, clock) -> None:
     assert len(client.sent) == sent and unit.mode == "idle"
 
 
+def test_one_relays_idle_does_not_end_another_relays_live(unit, client, clock) -> None:
+    unit.command(CameraCommand("live", "cam-01", 10.0, 2.0, relay="relay-a"))
+    unit.command(CameraCommand("live", "cam-01", 10.0, 2.0, relay="relay-b"))
+    run(unit, clock, 1002.0)
+    unit.command(CameraCommand("idle", "cam-01", relay="relay-a"))  # relay a's last viewer left
+    run(unit, clock, 1009.0)
+    assert unit.mode == "live"  # relay b still renews its lease
+    unit.command(CameraCommand("live", "cam-01", 10.0, 2.0, relay="relay-b"))
+    run(unit, clock, 1015.0)
+    assert unit.mode == "live"
+    unit.command(CameraCommand("idle", "cam-01", relay="relay-b"))
+    sent = len(client.sent)
+    run(unit, clock, 1016.0)
+    assert unit.mode == "idle" and len(client.sent) == sent
+
+
+def test_live_lasts_until_the_last_lease_ends(unit, client, clock) -> None:
+    unit.command(CameraCommand("live", "cam-01", 20.0, 2.0, relay="relay-a"))
+    unit.command(CameraCommand("live", "cam-01", 5.0, 2.0, relay="relay-b"))  # a later, shorter renewal
+    run(unit, clock, 1019.0)
+    assert unit.mode == "live"
+    run(unit, clock, 1021.0)
+    assert unit.mode == "idle"
+
+
+def test_an_idle_without_a_relay_ends_every_lease(unit, client, clock) -> None:
+    unit.command(CameraCommand("live", "cam-01", 60.0, 2.0, relay="relay-a"))
+    unit.command(CameraCommand("live", "cam-01", 60.0, 2.0, relay="relay-b"))
+    unit.command(CameraCommand("idle", "cam-01"))
+    assert unit.mode == "idle"
+
+
+def test_leases_are_bounded(unit, clock) -> None:
+    for n in range(MAX_LEASES * 4):
+        unit.command(CameraCommand("live", "cam-01", 60.0 + n, 2.0, relay=f"relay-{n}"))
+    assert len(unit._leases) == MAX_LEASES
+    assert "relay-0" not in unit._leases  # the lease ending first made room
+    for n in range(MAX_LEASES * 4):
+        unit.command(CameraCommand("idle", "cam-01", relay=f"relay-{n}"))
+    assert unit.mode == "idle" and not unit._leases
+
+
 def test_renewing_live_extends_it_without_an_extra_frame(unit, client, clock) -> None:
     unit.command(live(ttl_s=5.0, fps=1.0))
     run(unit, clock, 1004.0, step=0.5)
@@ -221,6 +264,8 @@ def test_a_failing_camera_is_logged_once_and_its_recovery_once(unit, client, clo
     (b'{"mode": "live"}', CameraCommand("live")),
     (b'{"camera": "cam-01", "mode": "idle", "ttl_s": "ignored"}', CameraCommand("idle", "cam-01")),
     (b'{"mode": "live", "ttl_s": 86400, "fps": 60}', CameraCommand("live", None, MAX_TTL_S, MAX_FPS)),
+    (b'{"mode": "live", "relay": "orchard-streams-1a2b3c"}', CameraCommand("live", relay="orchard-streams-1a2b3c")),
+    (b'{"mode": "idle", "relay": "r1"}', CameraCommand("idle", relay="r1")),
 ])
 def test_commands_parse_with_defaults_and_caps(payload: bytes, expected: CameraCommand) -> None:
     assert parse_command(payload) == expected
@@ -237,6 +282,8 @@ def test_commands_parse_with_defaults_and_caps(payload: bytes, expected: CameraC
     (b'{"mode": "live", "ttl_s": true}', "bad_ttl"),
     (b'{"mode": "live", "fps": 0}', "bad_fps"),
     (b'{"mode": "live", "camera": "../cam"}', "bad_camera"),
+    (b'{"mode": "live", "relay": 7}', "bad_relay"),
+    (b'{"mode": "idle", "relay": ""}', "bad_relay"),
 ])
 def test_bad_commands_are_refused_with_a_reason(payload: bytes, reason: str) -> None:
     with pytest.raises(PayloadError) as caught:

@@ -98,7 +98,7 @@ def test_nothing_is_lost_when_the_ingester_is_killed(broker, influxd_session, tm
 
         sender = threading.Thread(target=send, args=(device, 1999, 0.001))
         sender.start()
-        wait_until(lambda: len(sequence_in_store(url)) >= 300, message="stream under way")
+        wait_until(lambda: len(sequence_in_store(url)) >= 300, timeout=60, message="stream under way")
         ingester.send_signal(signal.SIGKILL)
         ingester.wait()
         killed_at = len(sequence_in_store(url))

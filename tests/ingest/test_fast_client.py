@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import socket
+import struct
 import threading
 import time
 import uuid
@@ -37,6 +38,44 @@ def test_the_paho_internals_the_fast_client_relies_on_are_still_there():
     source = inspect.getsource(paho.Client._loop)
     assert "pending()" in source, CHANGED.format(version=version, what="how _loop asks a socket for pending bytes")
     assert paho.PUBACK == 0x40
+    assert list(inspect.signature(paho.Client._handle_publish).parameters) == ["self"], \
+        CHANGED.format(version=version, what="Client._handle_publish()")
+    assert list(inspect.signature(paho.Client._handle_on_message).parameters) == ["self", "message"], \
+        CHANGED.format(version=version, what="Client._handle_on_message()")
+    assert {"command", "packet"} <= set(client._in_packet) and client._manual_ack is False, \
+        CHANGED.format(version=version, what="Client._in_packet or _manual_ack")
+    assert callable(paho.time_func), CHANGED.format(version=version, what="time_func")
+
+
+def publish_packet(topic: bytes, payload: bytes, qos: int, mid: int = 0, properties: bytes = b"\x00",
+                   dup: bool = False, retain: bool = False) -> tuple[int, bytes]:
+    """An MQTT 5 PUBLISH as it arrives: its first header byte and the rest after the remaining length."""
+    header = 0x30 | (0x08 if dup else 0) | qos << 1 | (0x01 if retain else 0)
+    body = struct.pack("!H", len(topic)) + topic + (struct.pack("!H", mid) if qos else b"") + properties + payload
+    return header, body
+
+
+@pytest.mark.parametrize("packet", [
+    publish_packet(b"orchard/farm1/dev-a/telemetry", b'{"air_temp_c": 20}', qos=1, mid=7),
+    publish_packet(b"orchard/farm1/dev-a/telemetry", b"", qos=1, mid=65535, dup=True),
+    publish_packet(b"orchard/farm1/dev-a/telemetry", b"\x00\xff", qos=0, retain=True),
+    publish_packet(b"orchard/x", b"with properties", qos=1, mid=3, properties=b"\x02\x01\x01"),  # format indicator
+    publish_packet(b"", b"alias", qos=1, mid=4, properties=b"\x03\x23\x00\x01"),  # a topic alias
+])
+def test_mqtt5_messages_decode_as_paho_decodes_them(packet):
+    def received(client_class) -> paho.MQTTMessage:
+        client = client_class(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5, manual_ack=True)
+        got: list[paho.MQTTMessage] = []
+        client.on_message = lambda c, u, m: got.append(m)
+        client._in_packet["command"], client._in_packet["packet"] = packet
+        assert client._handle_publish() == paho.MQTTErrorCode.MQTT_ERR_SUCCESS
+        return got[0]
+
+    fast, stock = received(FastClient), received(paho.Client)
+    assert (fast.topic, fast.payload, fast.mid, fast.qos, fast.dup, fast.retain) == \
+        (stock.topic, stock.payload, stock.mid, stock.qos, stock.dup, stock.retain)
+    if stock.properties is not None and stock.properties.json():
+        assert fast.properties is not None and fast.properties.json() == stock.properties.json()
 
 
 def test_only_the_ingester_uses_the_fast_client(broker, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.services import free_port
 
-COMMANDS = ["demo", "ingest", "device", "simulate", "readings", "dashboard"]
+COMMANDS = ["demo", "ingest", "device", "simulate", "readings", "dashboard", "alerts"]
 
 
 def orchard(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -43,6 +43,7 @@ def test_the_demo_runs_and_readings_shows_every_device(tmp_path):
     assert demo.returncode == 0, demo.stderr[-2000:]
     assert "demo stopped" in demo.stdout
     assert "dashboard    http://127.0.0.1:" in demo.stdout
+    assert "alerts.service: connected to mqtt://orchard-alerts@" in demo.stderr  # the alerts service runs too
     table = orchard("readings", env=env).stdout.splitlines()
     devices = [line.split()[1] for line in table[1:]]
     assert devices == [f"node-{i:02d}" for i in range(1, 9)]

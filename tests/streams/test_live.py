@@ -39,7 +39,9 @@ def test_first_viewer_makes_the_camera_live_renewed_then_idle_after_the_last(sta
     viewer = MjpegViewer(relay.port, f"/cameras/{CAMERA}/stream.mjpg", relay.token())
     topic, payload = device_cmds.get(timeout=5)
     assert topic == CMD
-    assert json.loads(payload) == {"camera": CAMERA, "mode": "live", "ttl_s": 3, "fps": 2}
+    name = relay.relay.live.instance
+    assert name.startswith("orchard-streams-")  # the relay names itself, so that several can serve a camera
+    assert json.loads(payload) == {"camera": CAMERA, "mode": "live", "ttl_s": 3, "fps": 2, "relay": name}
     second = MjpegViewer(relay.port, f"/cameras/{CAMERA}/stream.mjpg", relay.token())
     time.sleep(1.8)
     renewals = commands(device_cmds, quiet_s=0.05)
@@ -50,7 +52,7 @@ def test_first_viewer_makes_the_camera_live_renewed_then_idle_after_the_last(sta
     assert all(c["mode"] == "live" for c in commands(device_cmds, quiet_s=0.05))  # one viewer is still here
     second.close()
     rest = commands(device_cmds, quiet_s=FAST.grace_s + 0.7)
-    assert rest and rest[-1] == {"camera": CAMERA, "mode": "idle"}
+    assert rest and rest[-1] == {"camera": CAMERA, "mode": "idle", "relay": name}
     assert relay.metric("orchard_streams_live_commands_total", mode="idle") == 1
 
 
@@ -139,7 +141,8 @@ def test_stopping_the_relay_tells_live_cameras_to_go_idle(start_relay, camera, d
     try:
         assert json.loads(device_cmds.get(timeout=5)[1])["mode"] == "live"
         relay.stop()
-        assert json.loads(device_cmds.get(timeout=5)[1]) == {"camera": CAMERA, "mode": "idle"}
+        assert json.loads(device_cmds.get(timeout=5)[1]) == {"camera": CAMERA, "mode": "idle",
+                                                             "relay": relay.relay.live.instance}
         assert viewer.ended.wait(5)  # and the stream was ended, not left hanging
     finally:
         viewer.close()

@@ -56,7 +56,7 @@ def test_polling_with_watch_makes_the_camera_live_and_stopping_makes_it_idle(sta
     _, payload = device_cmds.get(timeout=LEASE_S + FAST.grace_s + 3)
     while json.loads(payload)["mode"] == "live":
         _, payload = device_cmds.get(timeout=LEASE_S + FAST.grace_s + 3)
-    assert json.loads(payload) == {"camera": CAMERA, "mode": "idle"}
+    assert json.loads(payload) == {"camera": CAMERA, "mode": "idle", "relay": relay.relay.live.instance}
     assert time.monotonic() - stopped < LEASE_S + FAST.grace_s + 1.5
     assert modes(device_cmds, quiet_s=1.0) == []
 

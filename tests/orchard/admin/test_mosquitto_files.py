@@ -36,7 +36,8 @@ def rule_lines(text: str) -> list[str]:
 def test_the_built_in_service_rules_are_those_of_the_repos_acl():
     rules, accounts = service_rules(BROKER_ACL.read_text())
     assert rule_lines(rules) == rule_lines(SERVICE_RULES)
-    assert accounts == {"orchard-ingest", "orchard-streams", "orchard-dashboard", "orchard-simulator"}
+    assert accounts == {"orchard-ingest", "orchard-streams", "orchard-dashboard", "orchard-simulator",
+                        "orchard-alerts"}
     assert not any(line.startswith("pattern") for line in rule_lines(rules))
 
 

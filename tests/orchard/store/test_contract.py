@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from orchard.errors import StoreError
-from orchard.readings import Bucket, Latest, Reading, Series
+from orchard.readings import Bucket, Latest, Reading, Series, Summary
 from orchard.store import TimeSeriesStore, choose_bucket_ms, open_store
 
 F1D1 = {"farm": "f1", "device": "d1"}
@@ -202,3 +202,28 @@ def test_non_finite_values_are_refused(store):
 def test_a_bucket_width_must_be_positive(store):
     with pytest.raises(ValueError):
         store.query(series("air_temp_c", F1D1), T0, T0 + 1000, bucket_ms=0)
+
+
+def test_summarize_aggregates_every_series_of_a_metric_over_a_window(store):
+    tree = {"farm": "f1", "device": "d1", "tree": "t7"}
+    store.write([Reading("rain_mm", 0.5 * i, T0 + i * 60_000, F1D1) for i in range(10)]
+                + [Reading("rain_mm", 2.0, T0 + 30_000, F1D2), Reading("rain_mm", 7.0, T0 - 1, F1D2),
+                   Reading("rain_mm", 9.0, T0 + 600_000, F1D2), Reading("rain_mm", 1.0, T0, tree),
+                   Reading("air_temp_c", 3.0, T0, F1D1)])
+    assert store.summarize("rain_mm", T0, T0 + 600_000) == [
+        Summary(series("rain_mm", F1D1), 10, 22.5, 2.25, 0.0, 4.5, T0, T0 + 540_000),
+        Summary(series("rain_mm", tree), 1, 1.0, 1.0, 1.0, 1.0, T0, T0),
+        Summary(series("rain_mm", F1D2), 1, 2.0, 2.0, 2.0, 2.0, T0 + 30_000, T0 + 30_000),
+    ]
+
+
+def test_summarize_filters_by_tags_and_reads_every_metric_without_one(store):
+    store.write([Reading("rain_mm", 1.0, T0, F1D1), Reading("air_temp_c", -1.5, T0 + 5, F1D1),
+                 Reading("air_temp_c", 4.0, T0, F2D1)])
+    assert store.summarize(None, T0, T0 + 1000, {"farm": "f1"}) == [
+        Summary(series("air_temp_c", F1D1), 1, -1.5, -1.5, -1.5, -1.5, T0 + 5, T0 + 5),
+        Summary(series("rain_mm", F1D1), 1, 1.0, 1.0, 1.0, 1.0, T0, T0),
+    ]
+    assert store.summarize("air_temp_c", T0 + 10, T0 + 1000) == []
+    assert store.summarize("soil_ph", T0, T0 + 1000) == []
+    assert store.summarize("rain_mm", T0 + 1000, T0) == []
