@@ -24,6 +24,8 @@ from fastapi.responses import Response
 
 from dashboard import door, login, paths, picking_photos, shell
 from dashboard import services as dashboard_services
+from dashboard.public import account as public_account
+from dashboard.public import share as public_share
 from dashboard.services import Services
 from orchard.http_errors import install_error_handlers
 from orchard.settings import Settings
@@ -58,6 +60,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     server.include_router(login.router)
     server.include_router(health_router("/healthz", lambda: svc.sessions))
     server.include_router(picking_photos.router)
+    server.include_router(public_account.router)  # pages opened with a link, no login: each checks its token
+    server.include_router(public_share.router)
     # Dash's annotations predate its FastAPI backend (server=) and update_title=None (no "Updating..." title).
     app = Dash(__name__, server=cast(Any, server), use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                title="Orchard Live", update_title=cast(str, None), suppress_callback_exceptions=True,

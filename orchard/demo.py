@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from orchard import demo_orchard, demo_picking
+from orchard import demo_orchard, demo_picking, demo_share
 from orchard.demo_broker import OPERATOR
 
 log = logging.getLogger("orchard.demo")
@@ -78,17 +78,20 @@ class WebServer:
 
 
 def banner(*, devices: int, interval: float, backlog: int, data_dir: Path, mqtt_port: int,
-           ports: dict[str, int], token: str, operator_password: str) -> str:
+           ports: dict[str, int], token: str, operator_password: str, links: dict[str, str] | None = None) -> str:
     """What the demo prints at start: every command in it works as printed, with its credentials."""
     people = ", ".join(f"{name} / {password}" for name, password in demo_orchard.PASSWORDS.items())
     pub = (f"mosquitto_pub -p {mqtt_port} -u {demo_orchard.MY_PI} -P {demo_orchard.MY_PI_PASSWORD} "
            f"-t orchard/{demo_orchard.FARM}/{demo_orchard.MY_PI}/telemetry")
+    shared = "".join(f"  {label:<12} http://127.0.0.1:{ports['dashboard']}{(links or {})[key]}\n"
+                     for key, label in (("share", "share link"), ("invite", "invitation")) if key in (links or {}))
     return (
         f"\nOrchard Live demo: farm '{demo_orchard.FARM}', {devices} field units with a camera each, "
         f"a reading every {interval:g}s ({backlog} past readings queued).\n"
         f"  watch live   http://127.0.0.1:{ports['streams']}/cameras/cam-01/stream.mjpg?token={token}   (for 1 h)\n"
         f"  dashboard    http://127.0.0.1:{ports['dashboard']}/   (log in as one of the people below)\n"
         f"  API docs     http://127.0.0.1:{ports['api']}/api/docs\n"
+        f"{shared}"
         f"  people       {people}\n"
         f"  readings     ORCHARD_DATA_DIR={data_dir} .venv/bin/orchard readings   # another terminal, this folder\n"
         f"  publish      {pub} -m '{{\"air_temp_c\": 21.5}}'\n"
@@ -178,6 +181,7 @@ def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: in
     sessions = session_factory(settings.db_url)
     demo_orchard.seed(sessions, devices)
     demo_picking.seed(sessions, settings.data_dir)  # an open picking window, a shipped request, visit times
+    links = demo_share.links(sessions)  # a share link of `customer`'s tree and an invitation, printed below
     try:
         broker.prepare(settings.db_url)
         broker.start()
@@ -218,7 +222,8 @@ def command(mqtt_port: int, streams_port: int, api_port: int, dashboard_port: in
         sim_thread.start()
         token = mint_camera_token(secret_key, ["cam-01"], 3600, subject=None)  # printed: short-lived, one camera
         click.echo(banner(devices=devices, interval=interval, backlog=backlog, data_dir=settings.data_dir.absolute(),
-                          mqtt_port=mqtt_port, ports=ports, token=token, operator_password=operator_password))
+                          mqtt_port=mqtt_port, ports=ports, token=token, operator_password=operator_password,
+                          links=links))
         started = time.monotonic()
         while not stop.wait(min(10.0, duration - (time.monotonic() - started)) if duration else 10.0):
             stats = ingester.stats

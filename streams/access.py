@@ -50,16 +50,24 @@ async def current_viewer(caller: CurrentCaller) -> Viewer:
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
 
 
-async def allowed_camera(camera: str, viewer: CurrentViewer, relay: RelayDep) -> str:
-    """The camera in the path, once the policy lets the viewer watch it (Forbidden, 403, otherwise)."""
-    if not await ask(viewer, relay.policy.may_watch, viewer, camera):
+async def archive_camera(camera: str, viewer: CurrentViewer, relay: RelayDep) -> str:
+    """The camera in the path, for its archive: share links' archive-only tokens too."""
+    if not await ask(viewer, relay.policy.may_see_archive, viewer, camera):
         raise Forbidden(f"camera {camera[:80]!r} is not yours to watch")
     if not ID_PATTERN.fullmatch(camera):
         raise NotFound(f"no camera {camera[:80]!r}")
     return camera
 
 
+async def allowed_camera(camera: Annotated[str, Depends(archive_camera)], viewer: CurrentViewer) -> str:
+    """The camera in the path, once the policy lets the viewer watch it live (Forbidden, 403, otherwise)."""
+    if viewer.archive is not None:
+        raise Forbidden("a share link shows its season's archive, never the live camera")
+    return camera
+
+
 Camera = Annotated[str, Depends(allowed_camera)]
+ArchiveCamera = Annotated[str, Depends(archive_camera)]
 
 
 async def archive_windows(camera: str, viewer: CurrentViewer, relay: RelayDep) -> list[tuple[int, int]]:

@@ -128,6 +128,15 @@ class Archive:
                 return found[:limit]
         return found
 
+    def newest(self, camera: str, start_ms: int, end_ms: int) -> Snapshot | None:
+        """The newest snapshot with start_ms <= id <= end_ms (blocking), reading days newest first."""
+        first, last = day_of(start_ms), day_of(end_ms)
+        for day in sorted((d for d in self._days(camera) if first <= d <= last), reverse=True):
+            inside = [s for s in self._in_day(camera, day) if start_ms <= s.id <= end_ms]
+            if inside:
+                return max(inside, key=lambda s: s.id)
+        return None
+
     def path(self, camera: str, snapshot: int) -> Path:
         return self.root / camera / day_of(snapshot) / f"{snapshot}.jpg"
 

@@ -18,7 +18,7 @@ import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,13 +66,29 @@ def evenly(snapshots: list[Snapshot], limit: int) -> list[Snapshot]:
     return [snapshots[round(i * step)] for i in range(limit)]
 
 
+def daily(snapshots: list[Snapshot], hour: int, zone: str = "UTC") -> list[Snapshot]:
+    """One snapshot a day on the farm's clock: the one nearest `hour`:00 that day, oldest day first."""
+    tz = _zone(zone)
+    best: dict[date, tuple[float, Snapshot]] = {}
+    for snap in snapshots:
+        moment = datetime.fromtimestamp(snap.id / 1000, tz)
+        distance = abs((moment - moment.replace(hour=hour, minute=0, second=0, microsecond=0)).total_seconds())
+        kept = best.get(moment.date())
+        if kept is None or distance < kept[0]:
+            best[moment.date()] = (distance, snap)
+    return [snap for _, snap in (best[day] for day in sorted(best))]
+
+
+def _zone(zone: str) -> tzinfo:
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
 def local_time(ms: int, zone: str = "UTC") -> str:
     """A snapshot's time on its farm's clock, with the offset: 2026-11-30 14:05:00 UTC+0800."""
-    try:
-        tz: tzinfo = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = UTC
-    return datetime.fromtimestamp(ms / 1000, tz).strftime("%Y-%m-%d %H:%M:%S UTC%z")
+    return datetime.fromtimestamp(ms / 1000, _zone(zone)).strftime("%Y-%m-%d %H:%M:%S UTC%z")
 
 
 def stamp(image: np.ndarray, ms: int, zone: str = "UTC") -> None:
@@ -139,7 +155,7 @@ class Timelapses:
         self._build_s = 10.0  # a running estimate of one video's encoding time, for Retry-After
 
     async def video(self, camera: str, start_ms: int, end_ms: int, fps: int, viewer: object = None,
-                    zone: str = "UTC") -> Path:
+                    zone: str = "UTC", daily_at: int | None = None) -> Path:
         """The cached or freshly built video of `camera`'s snapshots in [start_ms, end_ms].
 
         `viewer` (any hashable naming who asks) may have one video built at a time; Busy otherwise.
@@ -147,8 +163,11 @@ class Timelapses:
         found = await asyncio.to_thread(self.archive.snapshots, camera, start_ms, end_ms)
         if not found:
             raise NotFound(f"camera {camera!r} has no snapshots in that time range")
+        if daily_at is not None:
+            found = daily(found, daily_at, zone)
         frames = evenly(found, self.max_frames)
-        name = f"{frames[0].id}-{frames[-1].id}-{len(frames)}-{fps}-{zone.replace('/', '_')}.mp4"
+        daily_part = "" if daily_at is None else f"-d{daily_at}"
+        name = f"{frames[0].id}-{frames[-1].id}-{len(frames)}-{fps}{daily_part}-{zone.replace('/', '_')}.mp4"
         path = self.cache_dir / camera / name
         if await asyncio.to_thread(_cached, path):
             return path

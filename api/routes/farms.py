@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from api.access import CurrentViewer, load
 from api.fields import Name
 from api.services import ServicesDep
 from api.times import UTCTime
+from orchard.errors import Conflict
 from orchard.registry import orchards
-from orchard.registry.models import Farm
+from orchard.registry.claim_rule import shared_now
+from orchard.registry.models import Claim, Farm
 from orchard.topics import ID_PATTERN
 
 router = APIRouter(prefix="/farms", tags=["farms"])
@@ -23,6 +26,7 @@ class FarmOut(BaseModel):
     name: str
     location: str | None
     timezone: str
+    shared_trees: bool
     created_at: UTCTime
 
 
@@ -33,6 +37,7 @@ class FarmIn(BaseModel):
     name: Name = Field(min_length=1, max_length=200)
     location: Name | None = Field(default=None, max_length=200)
     timezone: str = Field(default="UTC", description="a name like Asia/Shanghai")
+    shared_trees: bool = Field(default=False, description="let several customers hold one tree at a time")
 
 
 class FarmPatch(BaseModel):
@@ -41,6 +46,7 @@ class FarmPatch(BaseModel):
     name: Name | None = Field(default=None, min_length=1, max_length=200)
     location: Name | None = Field(default=None, max_length=200)
     timezone: str | None = None
+    shared_trees: bool | None = Field(default=None, description="false is refused (409) while customers share a tree")
 
 
 @router.get("")
@@ -63,6 +69,7 @@ def create_farm(body: FarmIn, viewer: CurrentViewer, services: ServicesDep) -> F
     services.policy.require_admin(viewer, "add farms")
     with services.writing() as session:
         farm = orchards.create_farm(session, body.id, body.name, location=body.location, timezone=body.timezone)
+        farm.shared_trees = body.shared_trees
         return FarmOut.model_validate(farm)
 
 
@@ -75,8 +82,23 @@ def update_farm(farm_id: str, body: FarmPatch, viewer: CurrentViewer, services: 
         for name, value in body.model_dump(exclude_unset=True).items():
             if value is not None or name == "location":
                 setattr(farm, name, value)
+        if body.shared_trees is False:
+            _refuse_if_shared(session, farm)
         session.flush()
         return FarmOut.model_validate(farm)
+
+
+def _refuse_if_shared(session: Session, farm: Farm) -> None:
+    """Conflict naming the first claims that share a tree, if the farm cannot stop sharing yet."""
+    pairs = shared_now(session, farm)
+    if pairs:
+        named = "; ".join(f"tree {a.tree.label!r}: {_name(a)} and {_name(b)}" for a, b in pairs[:5])
+        raise Conflict(f"shared_trees: {len(pairs)} pair(s) of customers hold one tree at once ({named}); "
+                       "cancel or move one claim of each first")
+
+
+def _name(claim: Claim) -> str:
+    return f"order {claim.order_ref!r}" if claim.order_ref else f"claim {claim.id}"
 
 
 @router.delete("/{farm_id}", status_code=204)

@@ -21,7 +21,9 @@ from api.services import Services, ServicesDep
 from api.times import check_year
 from orchard.auth import AuthError
 from orchard.errors import Conflict, Invalid, Unavailable
+from orchard.public_links import account_path, public_link
 from orchard.registry import orchards, people
+from orchard.registry.invitations import LinkPurpose, issue_link
 from orchard.registry.models import Claim, ClaimStatus, Role
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,22 @@ def _moment(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
     return datetime.combine(value + timedelta(days=1) if end else value, time(0), zone)
 
 
+class OrderOut(ClaimOut):
+    invitation_url: str | None = Field(
+        default=None, description="while the customer has no password: a single-use link (14 days) where they "
+        "set one; a replayed order gets a fresh link. On ORCHARD_PUBLIC_URL, a path when that is not set")
+
+
+def _invitation(services: Services, user_id: int) -> str | None:
+    """A new invitation link for a customer who cannot sign in yet, else None."""
+    with services.writing() as session:
+        user = people.get_user(session, user_id)
+        if user is None or user.password_hash or not user.active:
+            return None
+        _, token = issue_link(session, user, LinkPurpose.INVITE)
+    return public_link(services.public_url, account_path(LinkPurpose.INVITE, token))
+
+
 class OrderConflict(Conflict):
     """An order id already used by a claim that differs from this order (HTTP 409)."""
 
@@ -150,13 +168,15 @@ def _claim_for(services: Services, order: Order) -> tuple[ClaimOut, bool]:
 @router.post("/orders", status_code=201, responses={
     200: {"description": "a replayed order: the claim it made the first time"},
     401: {"description": "missing or wrong signature, or a timestamp more than 5 minutes from now"},
-    409: {"description": "the order_id was used by an order with another farm, tree, customer or dates"},
+    409: {"description": "the order_id was used by an order with another farm, tree, customer or dates; or "
+                         "another customer's active claim holds the tree for those dates (named in detail)"},
     413: {"description": "a body over 16 KB"},
     422: {"description": "a wrong field, or a farm or tree the registry lacks"},
     503: {"description": "ORCHARD_SHOP_SECRET is not set"}})
 def receive_order(body: Annotated[bytes, Depends(signed_body)], response: Response,
-                  services: ServicesDep) -> ClaimOut:
-    """Turn a paid shop order into an active claim (201), creating the customer, who has no password yet.
+                  services: ServicesDep) -> OrderOut:
+    """Turn a paid shop order into an active claim (201), creating the customer, who has no password yet:
+    `invitation_url` is where they set one.
 
     Idempotent on order_id: the same order again answers 200 with the claim it made; the same
     order_id with another farm, tree, customer or dates is 409.
@@ -176,4 +196,4 @@ def receive_order(body: Annotated[bytes, Depends(signed_body)], response: Respon
         log.info("order %s: claim %s on tree %s for %s", order.order_id, claim.id, claim.tree_id, claim.username)
     else:
         response.status_code = 200
-    return claim
+    return OrderOut(**claim.model_dump(), invitation_url=_invitation(services, claim.user_id))

@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import guard, i18n, ids, paths, services
 from dashboard.customer import claims as claim_rows
-from dashboard.customer import harvest, season, sections
+from dashboard.customer import harvest, season, sections, share_panel
 from dashboard.customer.care import care_sections
 from dashboard.customer.claims import ClaimState, TreeClaim
 from orchard.auth.policy import Viewer
@@ -79,6 +79,7 @@ def body(viewer: Viewer, claim: TreeClaim | None, lang: str, now: datetime) -> l
                   sections.gallery(claim, base, token, now, lang)]
     parts += care
     parts += harvest.sections(viewer, claim.claim_id, lang)  # picking and visits
+    parts.append(share_panel.panel(claim, lang))
     return [html.Div(parts, className="my-tree__grid")]
 
 

@@ -14,6 +14,7 @@ from orchard.admin.channels import add_channel_command, remove_channel_command, 
 from orchard.admin.context import Admin, pass_admin
 from orchard.admin.devices import add_camera, add_device, reset_device_password_command, revoke_device_command
 from orchard.admin.farms import add_farm, add_plot, add_tree, import_trees_command
+from orchard.admin.links import password_link
 from orchard.admin.listing import list_command
 from orchard.admin.people import add_claim, add_customer, add_farmer, create_admin
 from orchard.registry.migrate import current_revision
@@ -43,5 +44,6 @@ def migrate(admin: Admin) -> None:
 for command in (create_admin, add_farm, add_plot, add_tree, import_trees_command, add_device,
                 reset_device_password_command, revoke_device_command, add_camera, add_customer, add_farmer,
                 add_claim, list_command, sync_broker, backup_command, restore_command, add_channel_command,
-                remove_channel_command, test_channel_command, purge_addresses_command):
+                remove_channel_command, test_channel_command, purge_addresses_command,
+                password_link):
     group.add_command(command)

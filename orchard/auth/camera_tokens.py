@@ -33,16 +33,20 @@ class CameraGrant:
     expires_at: int
     subject: str | None = None
     generation: int | None = None  # the subject's credential generation when it was minted
+    # A share link's token: only this span [start_ms, end_ms) of the archive, never the live camera.
+    archive: tuple[int, int] | None = None
 
     def allows(self, camera: str) -> bool:
         return ALL_CAMERAS in self.cameras or camera in self.cameras
 
 
 def mint_camera_token(secret: str, cameras: Iterable[str], ttl_s: float,
-                      subject: str | None = None, now: float | None = None, generation: int | None = None) -> str:
+                      subject: str | None = None, now: float | None = None, generation: int | None = None,
+                      archive: tuple[int, int] | None = None) -> str:
     """A token that lets its bearer watch `cameras` ("*" for all) for `ttl_s` seconds.
 
     `subject` (a user id) and that user's `generation` make it a user's token, ended with their credentials.
+    `archive` (start_ms, end_ms) limits it to that span of the cameras' archive: no live view (share links).
     """
     cameras = sorted(set(cameras))
     for camera in cameras:
@@ -56,6 +60,10 @@ def mint_camera_token(secret: str, cameras: Iterable[str], ttl_s: float,
         claims["sub"] = subject
     if generation is not None:
         claims["gen"] = int(generation)
+    if archive is not None:
+        if subject or ALL_CAMERAS in cameras:
+            raise ValueError("an archive-only token names its cameras and no user")
+        claims["arc"] = [int(archive[0]), int(archive[1])]
     return jwt.encode(claims, check_secret(secret), algorithm="HS256")
 
 
@@ -70,12 +78,16 @@ def read_camera_token(secret: str, token: str | None) -> CameraGrant:
         raise AuthError("the camera token has expired") from None
     except jwt.InvalidTokenError:
         raise AuthError("the camera token is not valid") from None
-    cameras, generation = claims.get("cams"), claims.get("gen")
+    cameras, generation, archive = claims.get("cams"), claims.get("gen"), claims.get("arc")
     if not isinstance(cameras, list) or not all(isinstance(c, str) for c in cameras):
         raise AuthError("the camera token is not valid")
     if generation is not None and type(generation) is not int:
         raise AuthError("the camera token is not valid")
-    return CameraGrant(frozenset(cameras), int(claims["exp"]), claims.get("sub"), generation)
+    if archive is not None and not (isinstance(archive, list) and len(archive) == 2
+                                    and all(type(edge) is int for edge in archive)):
+        raise AuthError("the camera token is not valid")
+    return CameraGrant(frozenset(cameras), int(claims["exp"]), claims.get("sub"), generation,
+                       (archive[0], archive[1]) if archive is not None else None)
 
 
 def authorize_camera(grant: CameraGrant, camera: str) -> None:

@@ -36,6 +36,8 @@ __all__ = ["ALL_TIME", "EVERYTHING", "OPERATOR", "Policy", "Viewer"]
 EVERYTHING = None  # what `*_ids` return for a viewer limited by nothing
 ALL_TIME = Window(EPOCH, FOREVER)
 OPERATOR = "operator"  # the role of a camera token minted without a user
+SHARE_LINK = "share-link"  # the role of a share link's archive-only camera token
+SHARE_TOKEN_S = 900  # a share page's camera token: revoking the link stops new ones, these end soon
 # What farmers may create and update on their farms; "alert" is acknowledging, "alert_rule" tuning a rule.
 FARMER_EDITS = frozenset({"plot", "tree", "claim", "care record", "picking", "visit", "alert", "alert_rule"})
 
@@ -96,6 +98,8 @@ class Policy:
 
     def from_camera_token(self, token: str | None) -> Viewer:
         grant = self._grant(token)
+        if grant.archive is not None:
+            return Viewer(None, "share-link", SHARE_LINK, grant.cameras, grant.archive)
         if grant.subject is None:
             return Viewer(None, "camera-token", OPERATOR, grant.cameras)
         try:
@@ -115,6 +119,14 @@ class Policy:
                 raise AuthError("log in again")
             generation = user.credential_generation
         return mint_camera_token(self.secret, cameras, ttl_s, subject=str(user.id), now=now, generation=generation)
+
+    def share_camera_token(self, cameras: list[str], starts_at: datetime, ends_at: datetime,
+                           now: float | None = None) -> str:
+        """An archive-only token for a share link's page: its tree's cameras between the claim's dates, so far."""
+        issued = time.time() if now is None else now
+        end = min(ends_at.timestamp(), issued)
+        return mint_camera_token(self.secret, cameras, SHARE_TOKEN_S, now=issued,
+                                 archive=(int(starts_at.timestamp() * 1000), int(end * 1000)))
 
     def _grant(self, token: str | None) -> CameraGrant:
         """A token's grant; verified signatures are remembered until the token expires.
@@ -172,6 +184,11 @@ class Policy:
         return token if mine is EVERYTHING else mine & token
 
     def may_watch(self, viewer: Viewer, camera: str, at: datetime | None = None) -> bool:
+        """Live: the camera's latest frame and stream; never for a share link's archive-only token."""
+        return viewer.archive is None and self.may_see_archive(viewer, camera, at)
+
+    def may_see_archive(self, viewer: Viewer, camera: str, at: datetime | None = None) -> bool:
+        """The camera's snapshots and timelapses (within `camera_windows`)."""
         cameras = self.camera_ids(viewer, at)
         return cameras is EVERYTHING or camera in cameras
 
@@ -181,8 +198,10 @@ class Policy:
 
     def camera_windows(self, viewer: Viewer, camera: str, at: datetime | None = None) -> list[Window]:
         """The spans of a camera's snapshots the viewer may see: all time for staff, claim dates for customers."""
-        if not self.may_watch(viewer, camera, at):
+        if not self.may_see_archive(viewer, camera, at):
             return []
+        if viewer.archive is not None:
+            return [Window(*(datetime.fromtimestamp(ms / 1000, UTC) for ms in viewer.archive))]
         if viewer.user_id is None or viewer.role in (Role.ADMIN, Role.FARMER):
             return [ALL_TIME]
 
@@ -242,6 +261,10 @@ class Policy:
     def owns(self, viewer: Viewer, owner_id: int) -> bool:
         """True for a person's own things (API tokens): nobody else, not even an admin, manages them."""
         return viewer.user_id is not None and viewer.user_id == owner_id
+
+    def manages_shares(self, viewer: Viewer, owner_id: int) -> bool:
+        """A claim's public share links: its customer makes them; they and admins list and revoke them."""
+        return self.owns(viewer, owner_id) or viewer.role == Role.ADMIN
 
     # -- what they may change -----------------------------------------------------------
 

@@ -15,6 +15,7 @@ class Viewer:
     name: str
     role: str
     token_cameras: frozenset[str] | None = None
+    archive: tuple[int, int] | None = None  # a share link's token: this span of the archive [ms, ms), no live view
 
     @classmethod
     def of(cls, user: User, token_cameras: frozenset[str] | None = None) -> Viewer:

@@ -91,6 +91,8 @@ def conflict_reason(exc: IntegrityError) -> str:
     """A short reason for a refused constraint (PostgreSQL's SQLSTATE, else SQLite's words)."""
     code = getattr(exc.orig, "sqlstate", None)
     text = str(exc.orig).lower()
+    if "one customer per tree" in text:  # migration 0006's triggers (orchard.registry.claim_rule)
+        return "another customer's active claim holds that tree for some of those dates"
     if code == "23505" or "unique" in text:
         return "that already exists (a duplicate id, username, label, name or order)"
     if code == "23503" or "foreign key" in text:

@@ -114,6 +114,8 @@ class Farm(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # The language of the farm's alert messages: "zh-CN" or "en".
     language: Mapped[str] = mapped_column(String(8), default="zh-CN", server_default="zh-CN")
+    # False: a tree has one customer at a time (orchard.registry.claim_rule; enforced by the database).
+    shared_trees: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     plots: Mapped[list[Plot]] = relationship(back_populates="farm", passive_deletes=True, order_by="Plot.name")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchard.errors import Invalid, NotFound
+from orchard.registry.claim_rule import check_tree_free
 from orchard.registry.models import Claim, ClaimStatus, Farm, Role, Tree, User, utcnow
 from orchard.registry.passwords import hash_password, password_needs_rehash, verify_password
 from orchard.registry.tokens import revoke_all_api_tokens
@@ -114,6 +115,7 @@ def create_claim(session: Session, user: User, tree: Tree, starts_at: datetime, 
         raise Invalid(f"claims belong to customers, and {user.username!r} is a {user.role}")
     claim = Claim(user=user, tree=tree, starts_at=starts_at, ends_at=ends_at, status=ClaimStatus(status),
                   order_ref=order_ref)
+    check_tree_free(session, claim)
     session.add(claim)
     session.flush()
     return claim
@@ -142,4 +144,5 @@ def list_claims(session: Session, *, user_id: int | None = None, tree_id: int | 
 
 def set_claim_status(session: Session, claim: Claim, status: ClaimStatus | str) -> None:
     claim.status = ClaimStatus(status)
+    check_tree_free(session, claim)
     session.flush()

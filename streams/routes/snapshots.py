@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from email.utils import formatdate
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel
 
 from orchard import times
 from orchard.errors import NotFound
-from streams.access import Camera, Windows, clip
+from streams.access import ArchiveCamera, Camera, Windows, clip
 from streams.archive import Snapshot
 from streams.service import RelayDep
 from streams.timerange import iso, time_range
@@ -30,7 +31,7 @@ class SnapshotInfo(BaseModel):
 
 @router.get("")
 async def list_snapshots(
-    camera: Camera,
+    camera: ArchiveCamera,
     windows: Windows,
     relay: RelayDep,
     response: Response,
@@ -72,9 +73,20 @@ async def nearest_snapshot(camera: Camera, windows: Windows, relay: RelayDep,
     return await snapshot(camera, windows, relay, nearest.id)
 
 
+@router.get("/newest.jpg", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}, "description": "the newest JPEG you may see"}})
+async def newest_snapshot(camera: ArchiveCamera, windows: Windows, relay: RelayDep) -> Response:
+    """The newest archived snapshot within the viewer's dates (a share link's preview picture)."""
+    for start_ms, end_ms in reversed(clip(0, int(time.time() * 1000), windows)):
+        newest = await asyncio.to_thread(relay.archive.newest, camera, start_ms, end_ms)
+        if newest is not None:
+            return await snapshot(camera, windows, relay, newest.id)
+    raise NotFound(f"camera {camera!r} has no snapshots you may see")
+
+
 @router.get("/{snapshot}.jpg", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}, "description": "the archived JPEG"}})
-async def snapshot(camera: Camera, windows: Windows, relay: RelayDep, snapshot: int) -> Response:
+async def snapshot(camera: ArchiveCamera, windows: Windows, relay: RelayDep, snapshot: int) -> Response:
     if not clip(snapshot, snapshot, windows):  # taken outside the viewer's dates: not theirs to see
         raise NotFound(f"camera {camera!r} has no snapshot {snapshot}")
     try:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from orchard.registry import alert_tuning, incidents, orchards, people, tokens
+from orchard.registry import alert_tuning, incidents, invitations, orchards, people, shares, tokens
 from orchard.registry.alert_channels import add_channel
-from orchard.registry.models import Role
+from orchard.registry.models import Claim, Role
 from tests.alert_rows import fire
 from tests.api import authz_picking
 from tests.api.care_world import add_care_log
@@ -165,10 +165,27 @@ TABLE = [
          args={"farm_id": "hill", "channel_id": "new_channel"}),
     Case("DELETE", "/api/farms/{farm_id}/channels/{channel_id}", "401 404 404 404 404 404 404",
          args={"farm_id": "valley", "channel_id": "new_channel"}),  # hill's channel asked for under valley
+    # -- password links and share links ---------------- anon ana bo  cy  fv  fh  admin
+    Case("POST", "/api/users/{user_id}/password-link", "401 403 404 404 404 201 201",
+         args={"user_id": "customer_active"}),
+    Case("POST", "/api/users/{user_id}/password-link", "401 404 404 404 403 404 201",
+         args={"user_id": "farmer_other_farm"}),
+    Case("POST", "/api/password-links",               "204 204 204 204 204 204 204",
+         json=lambda who: {"token": FRESH["reset_token"](), "purpose": "reset", "password": "a long new one"}),
+    Case("GET", "/api/claims/{claim_id}/shares",      "401 200 404 404 404 403 200", args={"claim_id": "claim_ana"}),
+    Case("POST", "/api/claims/{claim_id}/shares",     "401 201 404 404 404 403 403",
+         args={"claim_id": "claim_ana"}, json={"days": 7}),
+    Case("DELETE", "/api/shares/{share_id}",          "401 204 404 404 404 403 204",
+         args={"share_id": "new_share_of_ana"}),
+    Case("GET", "/api/shared/{token}",                "200 200 200 200 200 200 200",
+         args={"token": "share_token_of_ana"}),
+    Case("GET", "/api/shared/{token}",                "410 410 410 410 410 410 410",
+         args={"token": "revoked_share_token"}),
 ]
 
 TABLE += authz_picking.CASES
 IDS: dict[str, int] = {}  # the world's ids, filled in before the table runs (bodies read them)
+FRESH: dict = {}  # makers of fresh rows, for bodies that need one
 
 
 def fresh_rows(server) -> dict:
@@ -210,6 +227,11 @@ def fresh_rows(server) -> dict:
                                   {"metric": "air_temp_c", "threshold": -5, "clear_threshold": -4})
         return key
 
+    def revoked_share(session, n):
+        link, token = shares.create_share(session, session.get(Claim, ids["claim_ana"]))
+        shares.revoke_share(session, link)
+        return token
+
     return {
         "new_alert_hill": make(alert("hill-1")),
         "new_alert_valley": make(alert("valley-1")),
@@ -224,6 +246,11 @@ def fresh_rows(server) -> dict:
         "new_claim_of_ana": make(claim),
         "new_token_of_ana": make(lambda s, n: tokens.create_api_token(s, people.find_user(s, "ana"), "x")[0].id),
         "new_channel": make(lambda s, n: add_channel(s, "hill", "webhook", f"http://127.0.0.1:9/hook-{n}").id),
+        "new_share_of_ana": make(lambda s, n: shares.create_share(s, s.get(Claim, ids["claim_ana"]))[0].id),
+        "share_token_of_ana": make(lambda s, n: shares.create_share(s, s.get(Claim, ids["claim_ana"]))[1]),
+        "revoked_share_token": make(revoked_share),
+        "reset_token": make(lambda s, n: invitations.issue_link(
+            s, people.create_user(s, f"reset-{n}", Role.CUSTOMER, password=PASSWORD), "reset")[1]),
     }
 
 
@@ -233,8 +260,9 @@ def test_every_persona_gets_the_status_the_table_says(start_api):
     IDS.update(server.ids(), **add_picking(server.sessions, server.settings.data_dir))
     IDS.update(add_care_log(server))
     authz_picking.IDS.update(IDS)
-    values = {**IDS, **fresh_rows(server), **authz_picking.fresh_rows(server)}
-    mismatches = run_table(server.url, TABLE, server.personas(), values)
+    FRESH.update(fresh_rows(server))
+    FRESH.update(authz_picking.fresh_rows(server))
+    mismatches = run_table(server.url, TABLE, server.personas(), {**IDS, **FRESH})
     assert not mismatches, f"{len(mismatches)} requests disagree with the table:\n" + "\n".join(mismatches)
 
 

@@ -39,6 +39,7 @@ def add_customers(orchard: Orchard) -> Customers:
     try:
         with sessions.begin() as s:
             tree = {label: s.get_one(Tree, tree_id) for label, tree_id in orchard.trees.items()}
+            tree["17"].farm.shared_trees = True  # eve, fay and hal share trees with ana and cy
             eve = people.create_user(s, "eve", "customer", password="correct horse battery staple")
             fay = people.create_user(s, "fay", "customer", password="correct horse battery staple")
             hal = people.create_user(s, "hal", "customer", password="correct horse battery staple")

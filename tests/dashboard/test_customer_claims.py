@@ -52,6 +52,7 @@ def test_a_customers_claims_in_force_first_with_their_tree(world):
     with sessions.begin() as s:
         user = people.get_user(s, ana.user_id)
         t18 = s.get(Tree, w.trees["18"])
+        t18.farm.shared_trees = True  # ana's new claim on 18 overlaps cy's
         people.create_claim(s, user, t18, w.now + timedelta(days=5), w.now + timedelta(days=100), status="active")
         people.create_claim(s, user, t18, w.now - timedelta(days=300), w.now - timedelta(days=200), status="ended")
         people.create_claim(s, user, t18, w.now - timedelta(days=3), w.now + timedelta(days=3), status="cancelled")

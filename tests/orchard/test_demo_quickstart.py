@@ -153,3 +153,15 @@ def test_the_quickstart_works_as_written(demo):
 
     assert demo.stop() == 0, "".join(demo.output[-30:])
     assert "demo stopped" in demo.output[-1]
+
+
+def test_the_printed_share_link_and_invitation_open_on_first_start(demo):
+    """The demo's banner holds a share link of `customer`'s tree and an invitation, both working at once."""
+    import httpx
+
+    banner = "".join(demo.output)
+    for label, marker in (("share link", "Demo Hillside Orchard"), ("invitation", "newcomer")):
+        printed = re.search(rf"^  {label} +(\S+)$", banner, re.M)
+        assert printed, banner
+        page = httpx.get(printed.group(1), timeout=30)
+        assert page.status_code == 200 and marker in page.text, (label, page.status_code)

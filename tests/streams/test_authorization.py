@@ -46,6 +46,7 @@ TABLE = [
     # Nothing near 1970: 404 for those who may look (test_nearest_snapshot_... asks near real snapshots).
     Case("GET", "/cameras/{camera}/snapshots/nearest.jpg", "401 404 403 403 403 404 404",
          args={"camera": "cam-17"}, params={"at": "0"}),
+    Case("GET", "/cameras/{camera}/snapshots/newest.jpg", WATCHERS_OF_17, args={"camera": "cam-17"}),
     Case("GET", "/cameras/{camera}/timelapse.mp4", WATCHERS_OF_17, args={"camera": "cam-17"},
          params={"start": "0", "fps": "2"}),
     Case("GET", "/cameras/{camera}/latest.jpg", "401 403 403 403 200 403 200", args={"camera": "cam-v"}),
@@ -157,3 +158,28 @@ def test_a_url_carries_only_short_camera_tokens(cooperative):
     assert anonymous.get(path, headers={"Authorization": f"Bearer {week}"}).status_code == 200
     hour = mint_camera_token(SECRET, ["cam-17"], 3600, subject=str(ana_id), generation=generation)
     assert anonymous.get(path, params={"token": hour}).status_code == 200
+
+
+def test_a_share_links_token_opens_the_seasons_archive_and_never_the_live_camera(cooperative):
+    """The token a share page gets: its tree's cameras, the claim's dates so far, archive routes only."""
+    relay, clients, snapshots = cooperative
+    policy = relay.relay.policy
+    with policy.sessions() as s:
+        ana = s.scalar(select(User).where(User.username == USERNAMES["customer_active"]))
+        claim = ana.claims[0]
+        token = policy.share_camera_token(["cam-17"], claim.starts_at, claim.ends_at)
+    anonymous = clients["anonymous"]
+    assert anonymous.get("/cameras/cam-17/latest.jpg", params={"token": token}).status_code == 403
+    assert anonymous.get("/cameras/cam-17/latest.jpg", params={"token": token, "watch": "1"}).status_code == 403
+    refused = anonymous.get("/cameras/cam-17/stream.mjpg", params={"token": token})
+    assert refused.status_code == 403 and "never the live camera" in refused.json()["detail"]
+    inside = anonymous.get(f"/cameras/cam-17/snapshots/{snapshots['inside']}.jpg", params={"token": token})
+    assert inside.status_code == 200 and inside.headers["content-type"] == "image/jpeg"
+    assert anonymous.get(f"/cameras/cam-17/snapshots/{snapshots['before']}.jpg",
+                         params={"token": token}).status_code == 404  # before the claim began
+    assert anonymous.get("/cameras/cam-17/snapshots/newest.jpg", params={"token": token}).status_code == 200
+    video = anonymous.get("/cameras/cam-17/timelapse.mp4", params={"token": token, "start": "0", "daily_at": "12"})
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+    assert anonymous.get("/cameras/cam-v/snapshots/newest.jpg", params={"token": token}).status_code == 403
+    with pytest.raises(ValueError):  # an archive-only token never names a user or every camera
+        mint_camera_token(SECRET, ["*"], 60, archive=(0, 1))

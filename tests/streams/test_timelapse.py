@@ -187,3 +187,23 @@ def test_the_encoder_queue_is_capped(start_relay, tmp_path):
 
     codes = sorted(r.status_code for r in asyncio.run(four_viewers()))
     assert codes == [200, 200, 429, 429], codes
+
+
+def test_daily_keeps_the_snapshot_nearest_the_hour_of_each_farm_day():
+    from datetime import datetime
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from streams.archive import Snapshot
+    from streams.timelapse import daily
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+
+    def snap(day: int, hour: int, minute: int = 0) -> Snapshot:
+        ms = int(datetime(2026, 6, day, hour, minute, tzinfo=shanghai).timestamp() * 1000)
+        return Snapshot(ms, 1, Path(f"{ms}.jpg"))
+
+    shots = [snap(1, 7), snap(1, 11, 20), snap(1, 12, 30), snap(1, 23, 50), snap(2, 0, 10), snap(2, 16), snap(4, 12)]
+    kept = daily(shots, 12, "Asia/Shanghai")
+    # 1 June: 12:30 is nearer noon than 11:20; 2 June (its first minutes are in Shanghai's 2 June): 16:00; 4 June.
+    assert kept == [shots[2], shots[5], shots[6]]

@@ -83,3 +83,20 @@ def test_claims_that_make_no_sense_are_refused(admin, hillside):
     admin("add-claim", "alice", *claim, "--order", "o-1", "--status", "pending")
     assert "already made claim" in admin("add-claim", "alice", *claim, "--order", "o-1", ok=False).output
     assert len(admin("list", "claims").output.splitlines()) == 2
+
+
+def test_password_link_prints_an_invitation_then_a_reset_that_sets_the_password(admin, registry, monkeypatch):
+    from orchard.registry.invitations import redeem_link
+
+    monkeypatch.setenv("ORCHARD_PUBLIC_URL", "https://orchard.example.coop")
+    admin("add-customer", "dee", "--no-password")
+    invite = admin("password-link", "DEE").output
+    assert "invite link for dee" in invite and "https://orchard.example.coop/invite/" in invite
+    token = invite.strip().rsplit("/", 1)[1]
+    with registry() as session:
+        redeem_link(session, token, "invite", "dee's new password")
+        session.commit()
+        assert authenticate(session, "dee", "dee's new password") is not None
+    reset = admin("password-link", "dee").output
+    assert "reset link for dee" in reset and "/reset/" in reset
+    assert "no user 'nobody'" in admin("password-link", "nobody", ok=False).output

@@ -39,7 +39,8 @@ class Orchard:
 @pytest.fixture
 def orchard(session) -> Orchard:
     """Two farms, cameras seeing several trees, and a customer for every kind of claim."""
-    create_farm(session, "green-valley", "Green Valley")
+    # Two customers hold tree 17 at once ("active", "inactive"): this farm shares its trees.
+    create_farm(session, "green-valley", "Green Valley").shared_trees = True
     create_farm(session, "apple-hill", "Apple Hill")
     trees = {label: create_tree(session, "green-valley", label) for label in ("17", "18", "19")}
     trees["5"] = create_tree(session, "apple-hill", "5")
