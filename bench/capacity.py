@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -73,9 +74,16 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 
 def unit_messages(count: int, devices: int = 10) -> list[tuple[str, bytes]]:
-    return [(f"orchard/bench/unit-{i % devices:03d}/telemetry",
-             orjson.dumps({"ts": BASE_TS + (i // devices) * 60_000, "values": FULL_UNIT}))
-            for i in range(count)]
+    """Messages as field units send them: values wander a little, so storage compresses as it would in a field."""
+    rng = random.Random(7)
+    out = []
+    for i in range(count):
+        values = {metric: round(max(0.0, base + rng.uniform(-1, 1) * (0.02 * abs(base) + 0.1)) if base >= 0
+                                else base + rng.uniform(-1, 1), 2)
+                  for metric, base in FULL_UNIT.items()}
+        out.append((f"orchard/bench/unit-{i % devices:03d}/telemetry",
+                    orjson.dumps({"ts": BASE_TS + (i // devices) * 60_000, "values": values})))
+    return out
 
 
 def bare_cpu(url: str, publisher_url: str, messages: list[tuple[str, bytes]]) -> float:
@@ -180,8 +188,14 @@ def bench_ingest(count: int, workdir: Path) -> dict[str, float]:
         print(f"    influxd                 {found['influxd']:9,.0f} points per CPU-second")
         found["broker"] = count / broker_used
         print(f"    Mosquitto               {found['broker']:9,.0f} msg in and out per CPU-second (QoS 1, persistent)")
-        time.sleep(20)  # the cold shard is snapshotted and fully compacted (see CompactingInfluxd)
-        data = workdir / "influxd" / "data"
+        data, wal = workdir / "influxd" / "data", workdir / "influxd" / "wal"
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:  # until the cold shard's cache is written out to TSM files and compacted
+            time.sleep(5)
+            tsm = sum(f.stat().st_size for f in data.rglob("*.tsm"))
+            if tsm and disk_bytes(wal) < tsm / 20:
+                break
+        time.sleep(10)
         found["influx_bytes"] = sum(f.stat().st_size for f in data.rglob("*.tsm")) / readings
         fixed = sum(f.stat().st_size for f in data.rglob("*") if f.is_file() and f.suffix != ".tsm")
         print(f"(4) storage: SQLite {found['sqlite_bytes']:.1f} bytes per reading; InfluxDB "
