@@ -47,21 +47,21 @@ class ReadPlan:
 def plan_read(start_ms: int, end_ms: int, width: int, marks: RollupMarks) -> ReadPlan:
     """Split [start_ms, end_ms) between rollups and raw readings for buckets of `width`.
 
-    A width that is a whole number of hours reads every rolled-up whole hour from the rollups
-    (the same answer, far fewer rows). A finer width reads raw readings while they exist and
-    rollups only where raw readings were deleted: there each hour becomes one bucket. An hour
+    Raw readings are read while they exist, and rollups only where raw readings were deleted
+    (for a finer width each such hour becomes one bucket): a reading that came later than the
+    rollups' lookback is in no rollup but still in the raw readings. An hour
     cut by the range's edge always reads raw readings: where they are gone it is left out,
     since its rollup holds readings outside the range (before a customer's claim, say).
     """
     if end_ms <= start_ms:
         return ReadPlan(None, ())
     first, last = ceil_to(start_ms, HOUR_MS), floor_to(end_ms, HOUR_MS)
-    if marks.rolled_until_ms is None:
+    if marks.rolled_until_ms is None or marks.raw_since_ms is None:
         limit = first
-    elif width % HOUR_MS == 0:
-        limit = marks.rolled_until_ms
     else:
-        limit = min(marks.rolled_until_ms, first if marks.raw_since_ms is None else marks.raw_since_ms)
+        # Rollups only where raw readings are gone: a reading that arrived later than the rollups' lookback
+        # (a Pi's spool after a long outage) is in no rollup, but raw readings still hold it.
+        limit = min(marks.rolled_until_ms, marks.raw_since_ms)
     until = min(last, limit)
     if until <= first:
         return ReadPlan(None, ((start_ms, end_ms),))
